@@ -1,0 +1,135 @@
+package dev.nagare.job;
+
+import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.config.NagareOptions;
+import dev.nagare.job.decode.DecodeFunction;
+import dev.nagare.job.lake.Lake;
+import dev.nagare.job.rules.Rule;
+import dev.nagare.job.rules.RuleCompiler;
+import dev.nagare.job.schema.Schemas;
+import dev.nagare.udf.parse.EventParser;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.Schema;
+import org.apache.flink.table.api.Table;
+import org.apache.flink.table.api.bridge.java.StreamStatementSet;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.api.config.ExecutionConfigOptions;
+import org.apache.flink.table.api.config.TableConfigOptions;
+import org.apache.flink.types.Row;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import static org.apache.flink.table.api.Expressions.$;
+import static org.apache.flink.table.api.Expressions.lit;
+
+/**
+ * The whole job as one Flink program: Kinesis records are decoded and parsed into the
+ * {@code logs} table; from there the lake, the per-minute rollup and every rule run as one
+ * statement set in the same job as the alert sink. Source and alert sink are passed in, so tests
+ * run the real pipeline on bounded inputs.
+ *
+ * <pre>
+ * records ─► decode+parse ─► logs ─┬─► lake logs/
+ *               │                  ├─► sql/rollups/metrics_1m.sql ─► lake metrics_1m/
+ *               │                  └─► sql/rules/*.sql ─► alerts ─┬─► alert sink
+ *               │                                                  └─► lake alerts/
+ *               └─► dead letters ─► lake dead_letter/
+ * </pre>
+ */
+public final class NagarePipeline {
+    public static final String ROLLUP_SQL = "/nagare/sql/rollups/metrics_1m.sql";
+
+    private final NagareConfig config;
+    private final Source<byte[], ?, ?> source;
+    private final Sink<Row> alertSink;
+    private final List<Rule> rules;
+    private final EventParser parser;
+
+    /**
+     * @param source Kinesis record payloads
+     * @param alertSink where alerts are delivered besides the lake; null for the lake only
+     * @param rules the enabled detection rules
+     */
+    public NagarePipeline(NagareConfig config, Source<byte[], ?, ?> source, Sink<Row> alertSink, List<Rule> rules) {
+        this.config = config;
+        this.source = source;
+        this.alertSink = alertSink;
+        this.rules = List.copyOf(rules);
+        this.parser = new EventParser();
+    }
+
+    /** Adds the pipeline to the environment; the caller executes it. */
+    public void attachTo(StreamExecutionEnvironment env) {
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
+        configure(tEnv);
+        Lake lake = new Lake(config);
+
+        DataStream<byte[]> records =
+                env.fromSource(source, WatermarkStrategy.noWatermarks(), "records",
+                                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+                        .uid("records");
+        SingleOutputStreamOperator<Row> events =
+                records.process(new DecodeFunction(parser), DecodeFunction.LOG_ROW_TYPE)
+                        .name("decode-and-parse")
+                        .uid("decode-and-parse");
+        DataStream<Row> deadLetters = events.getSideOutput(DecodeFunction.DEAD_LETTERS);
+
+        // Event time comes from inside each record, so the watermark is set after parsing.
+        long delayMillis = config.get(NagareOptions.WATERMARK_DELAY).toMillis();
+        Table logs = tEnv.fromDataStream(events,
+                Schema.newBuilder()
+                        .fromRowDataType(Schemas.LOGS)
+                        .watermark("event_time", $("event_time").minus(lit(delayMillis).millis()))
+                        .build());
+        tEnv.createTemporaryView("logs", logs);
+
+        StreamStatementSet statements = tEnv.createStatementSet();
+        statements.add(lake.insertLogs(tEnv.from("logs")));
+        statements.add(lake.insertDeadLetters(tEnv.fromDataStream(deadLetters)));
+        statements.add(lake.insertMetrics(tEnv.sqlQuery(resource(ROLLUP_SQL))));
+
+        Table alerts = RuleCompiler.compile(tEnv, rules);
+        if (alerts != null) {
+            // One conversion feeds both outputs, so each rule is planned and evaluated once.
+            DataStream<Row> alertStream = tEnv.toDataStream(alerts, Schemas.ALERTS);
+            if (alertSink != null) {
+                alertStream.sinkTo(alertSink).name("alert-delivery").uid("alert-delivery");
+            }
+            statements.add(lake.insertAlerts(tEnv.fromDataStream(alertStream,
+                    Schema.newBuilder().fromRowDataType(Schemas.ALERTS).build())));
+        }
+        statements.attachAsDataStream();
+    }
+
+    private void configure(StreamTableEnvironment tEnv) {
+        // Partitions, windows and DATE_FORMAT are all in UTC, whatever the machine's zone.
+        tEnv.getConfig().setLocalTimeZone(ZoneOffset.UTC);
+        tEnv.getConfig().set(ExecutionConfigOptions.TABLE_EXEC_SOURCE_IDLE_TIMEOUT, config.get(NagareOptions.IDLE_TIMEOUT));
+        // Stable operator uids for the SQL part too, so state maps back after a restart.
+        tEnv.getConfig().set(ExecutionConfigOptions.TABLE_EXEC_UID_GENERATION, ExecutionConfigOptions.UidGeneration.ALWAYS);
+        tEnv.getConfig().set(TableConfigOptions.TABLE_DML_SYNC, false);
+    }
+
+    static String resource(String name) {
+        try (InputStream in = NagarePipeline.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

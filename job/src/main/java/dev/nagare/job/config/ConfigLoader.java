@@ -1,0 +1,121 @@
+package dev.nagare.job.config;
+
+import com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Finds the property groups of this run: {@code --config FILE} when given; else the runtime
+ * properties of Managed Service for Apache Flink when the job runs there; else the default
+ * {@code conf/local.json} bundled in the jar. Files have the shape Managed Flink uses:
+ * {@code [{"PropertyGroupId": "source", "PropertyMap": {"type": "demo"}}, ...]}.
+ */
+public final class ConfigLoader {
+    public static final String BUNDLED_DEFAULT = "/nagare/conf/local.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ConfigLoader() {}
+
+    /** The validated configuration for the command-line arguments. */
+    public static NagareConfig load(String[] args) {
+        String file = argument(args, "--config");
+        if (file != null) {
+            return NagareConfig.fromGroups(readFile(Path.of(file)));
+        }
+        Map<String, Properties> managed = managedFlinkProperties();
+        if (managed != null) {
+            return NagareConfig.fromGroups(managed);
+        }
+        return NagareConfig.fromGroups(readBundledDefault());
+    }
+
+    /** The value after {@code name} in {@code args}, or null when absent. */
+    public static String argument(String[] args, String name) {
+        for (int i = 0; i < args.length; i++) {
+            if (name.equals(args[i])) {
+                if (i + 1 >= args.length) {
+                    throw new ConfigException("Invalid arguments: " + name + " needs a value");
+                }
+                return args[i + 1];
+            }
+            if (args[i].startsWith(name + "=")) {
+                return args[i].substring(name.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    public static Map<String, Properties> readFile(Path path) {
+        try (InputStream in = Files.newInputStream(path)) {
+            return parse(in, path.toString());
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("Invalid configuration: file " + path + " does not exist");
+        } catch (IOException e) {
+            throw new ConfigException("Invalid configuration: cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, Properties> readBundledDefault() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(BUNDLED_DEFAULT)) {
+            if (in == null) {
+                throw new ConfigException("Invalid build: " + BUNDLED_DEFAULT + " is missing from the jar");
+            }
+            return parse(in, BUNDLED_DEFAULT);
+        } catch (IOException e) {
+            throw new ConfigException("Invalid build: cannot read " + BUNDLED_DEFAULT + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Property groups in the Managed Flink shape; every value is kept as text. */
+    static Map<String, Properties> parse(InputStream in, String name) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(in);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("Invalid configuration: " + name + " is not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
+        } catch (IOException e) {
+            throw new ConfigException("Invalid configuration: cannot read " + name + ": " + e.getMessage(), e);
+        }
+        if (root == null || !root.isArray()) {
+            throw new ConfigException(
+                    "Invalid configuration: " + name + " must be a JSON array of {\"PropertyGroupId\": ..., \"PropertyMap\": {...}}");
+        }
+        Map<String, Properties> groups = new LinkedHashMap<>();
+        for (JsonNode group : root) {
+            JsonNode id = group.get("PropertyGroupId");
+            JsonNode map = group.get("PropertyMap");
+            if (id == null || !id.isTextual() || map == null || !map.isObject()) {
+                throw new ConfigException(
+                        "Invalid configuration: every entry of " + name + " needs a PropertyGroupId (text) and a PropertyMap (object)");
+            }
+            Properties props = groups.computeIfAbsent(id.asText(), k -> new Properties());
+            map.fields().forEachRemaining(f -> props.setProperty(f.getKey(), f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()));
+        }
+        return groups;
+    }
+
+    /** The application properties on Managed Flink; null anywhere else. */
+    private static Map<String, Properties> managedFlinkProperties() {
+        try {
+            Map<String, Properties> properties = KinesisAnalyticsRuntime.getApplicationProperties();
+            return properties == null || properties.isEmpty() ? null : properties;
+        } catch (FileNotFoundException e) {
+            return null; // not on Managed Flink: there is no application properties file
+        } catch (IOException e) {
+            throw new ConfigException("Invalid configuration: cannot read the Managed Flink application properties: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.nagare.job.config;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The validated configuration of one job. Built once at start-up from property groups; any
+ * unknown group or key and any value out of range stops the job with a one-line message.
+ */
+public final class NagareConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private static final Map<String, ConfigOption<?>> BY_KEY = new LinkedHashMap<>();
+    /** Range checks beyond what the option's type already enforces, with the words for the error. */
+    private static final Map<ConfigOption<?>, Check> CHECKS = new LinkedHashMap<>();
+
+    static {
+        NagareOptions.ALL.forEach(o -> BY_KEY.put(o.key(), o));
+        check(NagareOptions.DEMO_RATE, (Integer v) -> v >= 1 && v <= 1000, "must be an integer from 1 to 1000");
+        check(NagareOptions.DEMO_RECORDS, (Long v) -> v >= 0, "must be a whole number >= 0 (0 means unbounded)");
+        check(NagareOptions.DEMO_START, NagareConfig::isNowOrInstant, "must be 'now' or an ISO-8601 instant such as 2024-06-01T00:00:00Z");
+        check(NagareOptions.LAKE_PATH, (String v) -> !v.isBlank(), "must be a folder or a file system URI");
+        check(NagareOptions.LAKE_ROLLING_FILE_SIZE, (MemorySize v) -> v.getBytes() >= 1024 * 1024, "must be a size of at least 1 mb");
+        check(NagareOptions.LAKE_ROLLING_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+        check(NagareOptions.WATERMARK_DELAY, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 30 s");
+        check(NagareOptions.IDLE_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+        check(NagareOptions.CHECKPOINT_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+        check(NagareOptions.LOCAL_WEB_UI_PORT, (Integer v) -> v >= 1 && v <= 65535, "must be a port from 1 to 65535");
+        check(NagareOptions.LOCAL_PARALLELISM, (Integer v) -> v >= 1 && v <= 64, "must be an integer from 1 to 64");
+        check(NagareOptions.LOCAL_STATUS_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+    }
+
+    private final Configuration values;
+
+    private NagareConfig(Configuration values) {
+        this.values = values;
+    }
+
+    /** The defaults of every option. */
+    public static NagareConfig defaults() {
+        return new NagareConfig(new Configuration());
+    }
+
+    /**
+     * Validates property groups ({@code group -> key -> value}) and builds the configuration.
+     *
+     * @throws ConfigException naming the group, key, value and what is allowed
+     */
+    public static NagareConfig fromGroups(Map<String, Properties> groups) {
+        Configuration values = new Configuration();
+        for (Map.Entry<String, Properties> group : new TreeMap<>(groups).entrySet()) {
+            String groupId = group.getKey();
+            if (knownKeys(groupId).isEmpty()) {
+                throw new ConfigException(
+                        "Invalid configuration: unknown property group '" + groupId + "'; known groups: " + String.join(", ", knownGroups()));
+            }
+            for (String key : new TreeMap<>(group.getValue()).keySet().stream().map(Object::toString).collect(Collectors.toList())) {
+                String value = group.getValue().getProperty(key, "").trim();
+                ConfigOption<?> option = BY_KEY.get(groupId + "." + key);
+                if (option == null) {
+                    throw new ConfigException(
+                            "Invalid configuration: unknown key '" + key + "' in group '" + groupId + "'; known keys: "
+                                    + String.join(", ", knownKeys(groupId)));
+                }
+                values.setString(option.key(), value);
+                validate(values, option, groupId, key, value);
+            }
+        }
+        return new NagareConfig(values);
+    }
+
+    /** A copy with one more value set, validated like a value from a file (used by tests and tools). */
+    public NagareConfig with(String key, String value) {
+        ConfigOption<?> option = BY_KEY.get(key);
+        int dot = key.indexOf('.');
+        if (option == null || dot < 0) {
+            throw new ConfigException("Invalid configuration: unknown key '" + key + "'");
+        }
+        Configuration copy = new Configuration(values);
+        copy.setString(key, value);
+        validate(copy, option, key.substring(0, dot), key.substring(dot + 1), value);
+        return new NagareConfig(copy);
+    }
+
+    public <T> T get(ConfigOption<T> option) {
+        return values.get(option);
+    }
+
+    public <T> Optional<T> getOptional(ConfigOption<T> option) {
+        return values.getOptional(option);
+    }
+
+    private static void validate(Configuration values, ConfigOption<?> option, String group, String key, String value) {
+        Object parsed;
+        try {
+            parsed = values.get(option);
+        } catch (IllegalArgumentException e) {
+            throw invalid(group, key, value, typeRule(option));
+        }
+        Check check = CHECKS.get(option);
+        if (check != null && !check.test(parsed)) {
+            throw invalid(group, key, value, check.allowed);
+        }
+    }
+
+    private static ConfigException invalid(String group, String key, String value, String allowed) {
+        return new ConfigException(
+                "Invalid configuration value '" + value + "' for key '" + key + "' in group '" + group + "': " + allowed);
+    }
+
+    /** What the option's type accepts, in words. */
+    private static String typeRule(ConfigOption<?> option) {
+        Class<?> type = typeOf(option);
+        if (type.isEnum()) {
+            return "must be one of: "
+                    + Arrays.stream(type.getEnumConstants())
+                            .map(c -> c.toString().toLowerCase(Locale.ROOT))
+                            .collect(Collectors.joining(", "));
+        }
+        if (type == Integer.class) {
+            return "must be an integer";
+        }
+        if (type == Long.class) {
+            return "must be a whole number";
+        }
+        if (type == Boolean.class) {
+            return "must be true or false";
+        }
+        if (type == Duration.class) {
+            return "must be a duration such as 30 s or 5 min";
+        }
+        if (type == MemorySize.class) {
+            return "must be a size such as 128 mb";
+        }
+        return "must be text";
+    }
+
+    private static Class<?> typeOf(ConfigOption<?> option) {
+        // ConfigOption does not expose its type; the default value tells it (no default: text).
+        Object d = option.defaultValue();
+        if (d == null || d instanceof List) {
+            return String.class;
+        }
+        return d instanceof Enum ? ((Enum<?>) d).getDeclaringClass() : d.getClass();
+    }
+
+    private static List<String> knownGroups() {
+        return BY_KEY.keySet().stream().map(k -> k.substring(0, k.indexOf('.'))).distinct().collect(Collectors.toList());
+    }
+
+    private static List<String> knownKeys(String group) {
+        String prefix = group + ".";
+        return BY_KEY.keySet().stream()
+                .filter(k -> k.startsWith(prefix))
+                .map(k -> k.substring(prefix.length()))
+                .collect(Collectors.toList());
+    }
+
+    private static boolean isNowOrInstant(String v) {
+        if ("now".equalsIgnoreCase(v)) {
+            return true;
+        }
+        try {
+            Instant.parse(v);
+            return true;
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    private static boolean atLeastOneSecond(Duration d) {
+        return d.compareTo(Duration.ofSeconds(1)) >= 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void check(ConfigOption<T> option, Predicate<T> test, String allowed) {
+        CHECKS.put(option, new Check((Predicate<Object>) test, allowed));
+    }
+
+    private static final class Check {
+        final Predicate<Object> test;
+        final String allowed;
+
+        Check(Predicate<Object> test, String allowed) {
+            this.test = test;
+            this.allowed = allowed;
+        }
+
+        boolean test(Object value) {
+            return test.test(value);
+        }
+    }
+}

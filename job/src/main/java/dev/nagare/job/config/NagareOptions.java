@@ -1,0 +1,153 @@
+package dev.nagare.job.config;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every setting of the job. A key is {@code <property group>.<key in the group>}: on Managed Flink
+ * the group is the runtime property group id, in a local JSON file the {@code PropertyGroupId}.
+ */
+public final class NagareOptions {
+    private NagareOptions() {}
+
+    // --- source -----------------------------------------------------------------------------
+
+    public static final ConfigOption<SourceType> SOURCE_TYPE =
+            ConfigOptions.key("source.type")
+                    .enumType(SourceType.class)
+                    .defaultValue(SourceType.DEMO)
+                    .withDescription("Where records come from: 'demo' is the embedded generator of realistic CloudWatch Logs records.");
+
+    public static final ConfigOption<Integer> DEMO_RATE =
+            ConfigOptions.key("source.demo.rate")
+                    .intType()
+                    .defaultValue(20)
+                    .withDescription("Kinesis records per second the demo source emits (each record carries 1 to 5 log events). At most 1000.");
+
+    public static final ConfigOption<Long> DEMO_SEED =
+            ConfigOptions.key("source.demo.seed")
+                    .longType()
+                    .defaultValue(42L)
+                    .withDescription("Seed of the demo generator: the same seed and start time give the same records.");
+
+    public static final ConfigOption<String> DEMO_START =
+            ConfigOptions.key("source.demo.start")
+                    .stringType()
+                    .defaultValue("now")
+                    .withDescription("Event time of the first demo record: 'now' or an ISO-8601 instant such as 2024-06-01T00:00:00Z.");
+
+    public static final ConfigOption<Long> DEMO_RECORDS =
+            ConfigOptions.key("source.demo.records")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription("Number of demo records before the source ends; 0 means unbounded.");
+
+    // --- lake -------------------------------------------------------------------------------
+
+    public static final ConfigOption<String> LAKE_PATH =
+            ConfigOptions.key("lake.path")
+                    .stringType()
+                    .defaultValue("./data/lake")
+                    .withDescription("Root of the Parquet lake: a local folder or a file system URI such as s3://bucket/prefix.");
+
+    public static final ConfigOption<LakeCompression> LAKE_COMPRESSION =
+            ConfigOptions.key("lake.compression")
+                    .enumType(LakeCompression.class)
+                    .defaultValue(LakeCompression.SNAPPY)
+                    .withDescription("Parquet compression codec.");
+
+    public static final ConfigOption<MemorySize> LAKE_ROLLING_FILE_SIZE =
+            ConfigOptions.key("lake.rolling.file-size")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("128mb"))
+                    .withDescription("A Parquet file is closed when it reaches this size (files are also closed on every checkpoint).");
+
+    public static final ConfigOption<Duration> LAKE_ROLLING_INTERVAL =
+            ConfigOptions.key("lake.rolling.interval")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(15))
+                    .withDescription("A Parquet file is closed when it has been open this long.");
+
+    // --- rules ------------------------------------------------------------------------------
+
+    public static final ConfigOption<String> RULES_DIRECTORY =
+            ConfigOptions.key("rules.directory")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("A folder of *.sql rule files that extends the bundled pack; a file with the id of a bundled rule replaces it.");
+
+    public static final ConfigOption<List<String>> RULES_DISABLED =
+            ConfigOptions.key("rules.disabled")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription("Rule ids to skip, separated by ';'.");
+
+    // --- alerts -----------------------------------------------------------------------------
+
+    public static final ConfigOption<Boolean> ALERTS_PRINT =
+            ConfigOptions.key("alerts.print")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription("Print every alert as one line to the task manager log (stdout in a local run).");
+
+    // --- job --------------------------------------------------------------------------------
+
+    public static final ConfigOption<Duration> WATERMARK_DELAY =
+            ConfigOptions.key("job.watermark.out-of-orderness")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription("How late an event may arrive, by its own time, and still count in event-time windows.");
+
+    public static final ConfigOption<Duration> IDLE_TIMEOUT =
+            ConfigOptions.key("job.watermark.idle-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(1))
+                    .withDescription("A source split without records for this long stops holding back the watermark.");
+
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+            ConfigOptions.key("job.checkpoint.interval")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(1))
+                    .withDescription("Checkpoint interval outside Managed Flink (which sets its own). Lake files become visible on checkpoints.");
+
+    // --- local (only read by the local MiniCluster runner) -----------------------------------
+
+    public static final ConfigOption<Integer> LOCAL_WEB_UI_PORT =
+            ConfigOptions.key("local.web-ui.port")
+                    .intType()
+                    .defaultValue(8081)
+                    .withDescription("Port of the Flink web UI in a local run (bound to 127.0.0.1).");
+
+    public static final ConfigOption<Integer> LOCAL_PARALLELISM =
+            ConfigOptions.key("local.parallelism")
+                    .intType()
+                    .defaultValue(2)
+                    .withDescription("Parallelism of a local run.");
+
+    public static final ConfigOption<Duration> LOCAL_STATUS_INTERVAL =
+            ConfigOptions.key("local.status.interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription("How often a local run prints its status line.");
+
+    public static final ConfigOption<String> LOCAL_CHECKPOINT_DIR =
+            ConfigOptions.key("local.checkpoint.dir")
+                    .stringType()
+                    .defaultValue("./data/checkpoints")
+                    .withDescription("Where a local run keeps its checkpoints.");
+
+    /** Every option, in the order the configuration reference lists them. */
+    public static final List<ConfigOption<?>> ALL =
+            List.of(
+                    SOURCE_TYPE, DEMO_RATE, DEMO_SEED, DEMO_START, DEMO_RECORDS,
+                    LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_ROLLING_INTERVAL,
+                    RULES_DIRECTORY, RULES_DISABLED,
+                    ALERTS_PRINT,
+                    WATERMARK_DELAY, IDLE_TIMEOUT, CHECKPOINT_INTERVAL,
+                    LOCAL_WEB_UI_PORT, LOCAL_PARALLELISM, LOCAL_STATUS_INTERVAL, LOCAL_CHECKPOINT_DIR);
+}

@@ -1,0 +1,7 @@
+package dev.nagare.job.config;
+
+/** Where the job reads Kinesis records from ({@code source.type}). */
+public enum SourceType {
+    /** The embedded, seeded generator of realistic CloudWatch Logs records: no AWS needed. */
+    DEMO
+}

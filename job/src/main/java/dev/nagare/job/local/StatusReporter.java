@@ -1,0 +1,119 @@
+package dev.nagare.job.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The status line of a local run. It reads the job's own metrics through the Flink REST API (the
+ * same numbers the web UI shows) and counts the committed files in the lake folder.
+ */
+public final class StatusReporter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Metric name suffixes (operator metric ids end with {@code nagare.<name>}). */
+    private static final List<String> METRICS = List.of("nagare.records", "nagare.events", "nagare.deadLetters", "nagare.alerts");
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final String restUrl;
+    private final String jobId;
+    private final Path lake;
+    private final long startNanos = System.nanoTime();
+    private long lastEvents;
+    private long lastNanos = startNanos;
+
+    public StatusReporter(String restUrl, String jobId, Path lake) {
+        this.restUrl = restUrl;
+        this.jobId = jobId;
+        this.lake = lake;
+    }
+
+    /** One line: state, events and rate, records, alerts, dead letters, committed lake files. */
+    public String statusLine() {
+        String state;
+        Map<String, Long> totals;
+        try {
+            JsonNode job = get("/jobs/" + jobId);
+            state = job.path("state").asText("?");
+            totals = totals(job);
+        } catch (IOException e) {
+            state = "STARTING";
+            totals = Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+        long now = System.nanoTime();
+        long events = totals.getOrDefault("nagare.events", 0L);
+        double rate = (events - lastEvents) / Math.max(1e-9, (now - lastNanos) / 1e9);
+        lastEvents = events;
+        lastNanos = now;
+        long seconds = (now - startNanos) / 1_000_000_000L;
+        return String.format(
+                "[%02d:%02d:%02d] %-9s events %,d (%.1f/s)  records %,d  alerts %,d  dead letters %,d  lake files %,d",
+                seconds / 3600, (seconds / 60) % 60, seconds % 60, state, events, rate,
+                totals.getOrDefault("nagare.records", 0L), totals.getOrDefault("nagare.alerts", 0L),
+                totals.getOrDefault("nagare.deadLetters", 0L), committedFiles(lake));
+    }
+
+    /** Sums each metric over all subtasks of all vertices. */
+    private Map<String, Long> totals(JsonNode job) throws IOException, InterruptedException {
+        Map<String, Long> totals = new LinkedHashMap<>();
+        for (JsonNode vertex : job.path("vertices")) {
+            String base = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
+            List<String> ids = new ArrayList<>();
+            for (JsonNode metric : get(base)) {
+                String id = metric.path("id").asText();
+                if (METRICS.stream().anyMatch(id::endsWith)) {
+                    ids.add(id);
+                }
+            }
+            if (ids.isEmpty()) {
+                continue;
+            }
+            for (JsonNode metric : get(base + "?agg=sum&get=" + String.join(",", ids))) {
+                String id = metric.path("id").asText();
+                String name = METRICS.stream().filter(id::endsWith).findFirst().orElse(id);
+                totals.merge(name, (long) metric.path("sum").asDouble(), Long::sum);
+            }
+        }
+        return totals;
+    }
+
+    /** Visible Parquet files: in-progress files are hidden (dot-prefixed) until their checkpoint. */
+    public static long committedFiles(Path lake) {
+        if (!Files.isDirectory(lake)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(lake)) {
+            return files.filter(Files::isRegularFile)
+                    .map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith(".") && !n.startsWith("_"))
+                    .count();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0; // files move while the sink commits; the next line will count them
+        }
+    }
+
+    private JsonNode get(String path) throws IOException, InterruptedException {
+        HttpResponse<byte[]> response = http.send(
+                HttpRequest.newBuilder(URI.create(restUrl + path)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            throw new IOException("HTTP " + response.statusCode() + " for " + path);
+        }
+        return JSON.readTree(response.body());
+    }
+}

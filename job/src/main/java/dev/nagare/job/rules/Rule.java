@@ -1,0 +1,171 @@
+package dev.nagare.job.rules;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One detection: a {@code .sql} file with a header of metadata in SQL comments and one SELECT
+ * over {@code logs} (DESIGN.md "Rules"). Thresholds are {@code param.<name>} entries in the header,
+ * referenced as {@code ${name}} in the SQL.
+ *
+ * <pre>
+ * -- id: app_error_rate
+ * -- title: Error rate above threshold
+ * -- severity: high
+ * -- param.min_events: 20
+ * SELECT ... HAVING COUNT(*) >= ${min_events}
+ * </pre>
+ */
+public final class Rule implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final List<String> SEVERITIES = List.of("info", "low", "medium", "high", "critical");
+    private static final Set<String> REQUIRED = Set.of("id", "title", "severity", "description", "runbook");
+    private static final Set<String> KNOWN = Set.of("id", "title", "severity", "description", "runbook", "dedup", "tags", "enabled");
+    private static final Pattern HEADER = Pattern.compile("--\\s*([A-Za-z_.]+)\\s*:\\s*(.*?)\\s*");
+    private static final Pattern ID = Pattern.compile("[a-z][a-z0-9_]*");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+
+    private final String id;
+    private final String title;
+    private final String severity;
+    private final String description;
+    private final String runbook;
+    private final String dedup;
+    private final List<String> tags;
+    private final boolean enabled;
+    private final Map<String, String> params;
+    private final String sql;
+    private final String source;
+
+    private Rule(Map<String, String> meta, Map<String, String> params, String sql, String source) {
+        this.id = meta.get("id");
+        this.title = meta.get("title");
+        this.severity = meta.get("severity");
+        this.description = meta.get("description");
+        this.runbook = meta.get("runbook");
+        this.dedup = meta.getOrDefault("dedup", "15m");
+        String tagList = meta.getOrDefault("tags", "");
+        this.tags = tagList.isBlank() ? List.of() : List.of(tagList.trim().split("\\s*,\\s*"));
+        this.enabled = !"false".equalsIgnoreCase(meta.getOrDefault("enabled", "true"));
+        this.params = Map.copyOf(params);
+        this.sql = sql;
+        this.source = source;
+    }
+
+    /**
+     * Reads a rule file.
+     *
+     * @param text the file's content
+     * @param source where it came from (a path or {@code bundled:<name>}), for error messages
+     */
+    public static Rule parse(String text, String source) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        Map<String, String> params = new LinkedHashMap<>();
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            if (!line.startsWith("--")) {
+                break; // the header ends at the first line of SQL
+            }
+            Matcher m = HEADER.matcher(line);
+            if (!m.matches()) {
+                continue; // a plain comment
+            }
+            String key = m.group(1);
+            if (key.startsWith("param.")) {
+                params.put(key.substring("param.".length()), m.group(2));
+            } else if (KNOWN.contains(key)) {
+                meta.put(key, m.group(2));
+            } else {
+                throw new RuleException(source + ":" + (i + 1) + ": unknown rule metadata '" + key + "'; known: "
+                        + String.join(", ", new TreeSet<>(KNOWN)) + ", param.<name>");
+            }
+        }
+        for (String key : new TreeSet<>(REQUIRED)) {
+            if (meta.getOrDefault(key, "").isBlank()) {
+                throw new RuleException(source + ": rule metadata '" + key + "' is missing");
+            }
+        }
+        String id = meta.get("id");
+        if (!ID.matcher(id).matches()) {
+            throw new RuleException(source + ": rule id '" + id + "' must be lower-case letters, digits and '_'");
+        }
+        if (!SEVERITIES.contains(meta.get("severity"))) {
+            throw new RuleException(source + ": rule '" + id + "' has severity '" + meta.get("severity")
+                    + "'; allowed: " + String.join(", ", SEVERITIES));
+        }
+        return new Rule(meta, params, substitute(text, params, id, source), source);
+    }
+
+    /** Replaces {@code ${name}} by the parameter's value; the header stays, so line numbers match the file. */
+    private static String substitute(String text, Map<String, String> params, String id, String source) {
+        Matcher m = PLACEHOLDER.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String value = params.get(m.group(1));
+            if (value == null) {
+                throw new RuleException(source + ": rule '" + id + "' uses ${" + m.group(1) + "} but has no 'param." + m.group(1) + "' in its header");
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public String severity() {
+        return severity;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public String runbook() {
+        return runbook;
+    }
+
+    /** How long later matches of the same group merge into the first alert (used by alert delivery). */
+    public String dedup() {
+        return dedup;
+    }
+
+    public List<String> tags() {
+        return tags;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public Map<String, String> params() {
+        return params;
+    }
+
+    /** The SQL with parameters filled in, header comments kept. */
+    public String sql() {
+        return sql;
+    }
+
+    /** The file the rule came from. */
+    public String source() {
+        return source;
+    }
+}

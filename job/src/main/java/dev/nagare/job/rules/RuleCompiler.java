@@ -1,0 +1,92 @@
+package dev.nagare.job.rules;
+
+import dev.nagare.job.schema.Schemas;
+import dev.nagare.udf.functions.AlertIdFunction;
+
+import org.apache.flink.table.api.Table;
+import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.api.SqlParserException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.apache.flink.table.api.DataTypes.BIGINT;
+import static org.apache.flink.table.api.DataTypes.STRING;
+import static org.apache.flink.table.api.DataTypes.TIMESTAMP;
+import static org.apache.flink.table.api.Expressions.$;
+import static org.apache.flink.table.api.Expressions.call;
+import static org.apache.flink.table.api.Expressions.currentTimestamp;
+import static org.apache.flink.table.api.Expressions.lit;
+
+/**
+ * Plans every rule's SELECT against the {@code logs} view and wraps its rows into alerts with the
+ * rule's metadata and a deterministic {@code alert_id}. A rule that does not compile stops the
+ * job at start-up with the rule id, the file, the line and column and the planner's message.
+ */
+public final class RuleCompiler {
+    private static final Pattern POSITION = Pattern.compile("line (\\d+), column (\\d+)");
+
+    private RuleCompiler() {}
+
+    /** The union of all rules' alerts with the columns of {@link Schemas#ALERTS}; null when there are no rules. */
+    public static Table compile(TableEnvironment tEnv, List<Rule> rules) {
+        tEnv.createTemporarySystemFunction(AlertIdFunction.NAME, AlertIdFunction.class);
+        Table union = null;
+        for (Rule rule : rules) {
+            Table alerts = wrap(plan(tEnv, rule), rule);
+            union = union == null ? alerts : union.unionAll(alerts);
+        }
+        return union;
+    }
+
+    /** The rule's own result table, checked for the columns every rule must return. */
+    public static Table plan(TableEnvironment tEnv, Rule rule) {
+        Table result;
+        try {
+            result = tEnv.sqlQuery(rule.sql());
+        } catch (SqlParserException | ValidationException e) {
+            throw new RuleException(describe(rule, e));
+        }
+        List<String> missing = new ArrayList<>(Schemas.RULE_OUTPUT_COLUMNS);
+        missing.removeAll(result.getResolvedSchema().getColumnNames());
+        if (!missing.isEmpty()) {
+            throw new RuleException("Rule '" + rule.id() + "' (" + rule.source() + ") does not return the columns "
+                    + missing + "; every rule returns " + Schemas.RULE_OUTPUT_COLUMNS);
+        }
+        return result;
+    }
+
+    private static Table wrap(Table result, Rule rule) {
+        return result.select(
+                call(AlertIdFunction.NAME, lit(rule.id()), $("group_key").cast(STRING()), $("window_start").cast(TIMESTAMP(3))).as("alert_id"),
+                lit(rule.id(), STRING().notNull()).as("rule_id"),
+                lit(rule.severity(), STRING().notNull()).as("severity"),
+                lit(rule.title(), STRING().notNull()).as("title"),
+                $("group_key").cast(STRING()).as("group_key"),
+                // Casting also drops the rowtime attribute, so windowed and per-event rules can be unioned.
+                $("window_start").cast(TIMESTAMP(3)).as("window_start"),
+                $("window_end").cast(TIMESTAMP(3)).as("window_end"),
+                $("event_count").cast(BIGINT()).as("event_count"),
+                $("summary").cast(STRING()).as("summary"),
+                $("details").cast(STRING()).as("details"),
+                lit(rule.runbook(), STRING().notNull()).as("runbook"),
+                currentTimestamp().cast(TIMESTAMP(3)).as("detected_at"));
+    }
+
+    /** One line: rule, file:line:column, and the planner's first line of explanation. */
+    static String describe(Rule rule, Exception e) {
+        String message = String.valueOf(e.getMessage());
+        Throwable cause = e.getCause();
+        // The planner's reason is often one level down ("SQL validation failed. <reason>").
+        if (cause != null && cause.getMessage() != null && !message.contains(cause.getMessage())) {
+            message = message + " " + cause.getMessage();
+        }
+        Matcher m = POSITION.matcher(message);
+        String where = m.find() ? rule.source() + ":" + m.group(1) + ":" + m.group(2) : rule.source();
+        String oneLine = message.replaceAll("\\s*\\n\\s*", " ").trim();
+        return "Rule '" + rule.id() + "' (" + where + ") does not compile: " + oneLine;
+    }
+}

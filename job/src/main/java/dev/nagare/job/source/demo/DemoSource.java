@@ -1,0 +1,50 @@
+package dev.nagare.job.source.demo;
+
+import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.config.NagareOptions;
+
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+
+import java.time.Instant;
+
+/**
+ * The {@code demo} source: Flink's data generator source driving a {@link DemoScenario}. Each
+ * parallel reader generates its own range of record indexes, so the stream is identical at any
+ * parallelism and replays exactly from a checkpoint.
+ */
+public final class DemoSource {
+    private DemoSource() {}
+
+    /** The source the configuration asks for: throttled to {@code source.demo.rate} records per second. */
+    public static DataGeneratorSource<byte[]> create(NagareConfig config) {
+        String start = config.get(NagareOptions.DEMO_START);
+        Instant first = "now".equalsIgnoreCase(start) ? DemoScenario.startOfCurrentMinute() : Instant.parse(start);
+        long records = config.get(NagareOptions.DEMO_RECORDS);
+        int rate = config.get(NagareOptions.DEMO_RATE);
+        return create(new DemoScenario(config.get(NagareOptions.DEMO_SEED), first, rate),
+                records == 0 ? Long.MAX_VALUE : records, RateLimiterStrategy.perSecond(rate));
+    }
+
+    /** A source of the first {@code records} records of a scenario, as fast as the limiter allows. */
+    public static DataGeneratorSource<byte[]> create(DemoScenario scenario, long records, RateLimiterStrategy limiter) {
+        return new DataGeneratorSource<>(
+                new RecordBytes(scenario), records, limiter, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    }
+
+    private static final class RecordBytes implements GeneratorFunction<Long, byte[]> {
+        private static final long serialVersionUID = 1L;
+        private final DemoScenario scenario;
+
+        RecordBytes(DemoScenario scenario) {
+            this.scenario = scenario;
+        }
+
+        @Override
+        public byte[] map(Long index) {
+            return scenario.record(index).toBytes();
+        }
+    }
+}

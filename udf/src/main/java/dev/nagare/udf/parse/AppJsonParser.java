@@ -1,0 +1,152 @@
+package dev.nagare.udf.parse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nagare.udf.redact.Redactor;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Structured application logs: logstash-logback-encoder / Spring Boot, pino, python-json-logger
+ * and structlog, Lambda Powertools (LOG_FORMATS.md section 7). Field names and types drift
+ * between libraries, so every well-known name is tried and anything unknown goes to
+ * {@code attributes}.
+ */
+public final class AppJsonParser {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final String[] TIME_FIELDS = {"@timestamp", "timestamp", "time", "ts", "asctime", "datetime"};
+    private static final String[] LEVEL_FIELDS = {"level", "levelname", "severity", "log.level", "loglevel"};
+    private static final String[] MESSAGE_FIELDS = {"message", "msg", "event"};
+    private static final String[] SERVICE_FIELDS = {"service", "service.name", "serviceName", "app", "application", "name"};
+    private static final String[] TRACE_FIELDS = {"traceId", "trace_id", "xray_trace_id", "trace.id", "dd.trace_id"};
+    private static final String[] REQUEST_FIELDS = {"requestId", "request_id", "reqId", "function_request_id", "aws_request_id", "requestID"};
+    /** Fields that are consumed into columns or are noise, so not repeated in attributes. */
+    private static final Set<String> CONSUMED =
+            Set.of("@version", "level_value", "stack_trace", "err", "exc_info", "v");
+
+    /** True when the text is a JSON object (cheap check; the parse decides for real). */
+    public static boolean looksLikeJson(String message) {
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (!Character.isWhitespace(c)) {
+                return c == '{';
+            }
+        }
+        return false;
+    }
+
+    /** Parses a JSON object; null when the text is not one (the caller falls back to text). */
+    public static ObjectNode readObject(String message) {
+        try {
+            JsonNode node = JSON.readTree(message);
+            return node instanceof ObjectNode ? (ObjectNode) node : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Fills the app columns from a parsed JSON log line. */
+    public void parse(ObjectNode json, NormalizedEvent out) {
+        out.logType = LogTypes.APP;
+        Long time = time(json);
+        if (time != null) {
+            out.eventTimeMillis = time;
+        }
+        out.level = level(json);
+        String message = firstText(json, MESSAGE_FIELDS);
+        String stack = stackTrace(json);
+        out.message = Redactor.redact(stack == null ? message : (message == null ? stack : message + "\n" + stack));
+        String service = firstText(json, SERVICE_FIELDS);
+        if (service != null) {
+            out.service = service;
+        }
+        out.traceId = firstText(json, TRACE_FIELDS);
+        out.requestId = firstText(json, REQUEST_FIELDS);
+        for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String key = field.getKey();
+            if (CONSUMED.contains(key) || isOneOf(key, TIME_FIELDS, LEVEL_FIELDS, MESSAGE_FIELDS, SERVICE_FIELDS, TRACE_FIELDS, REQUEST_FIELDS)) {
+                continue;
+            }
+            JsonNode value = field.getValue();
+            if (value.isNull()) {
+                continue;
+            }
+            out.attributes.put(key, Redactor.redact(value.isValueNode() ? value.asText() : value.toString()));
+        }
+    }
+
+    private static Long time(ObjectNode json) {
+        for (String f : TIME_FIELDS) {
+            JsonNode v = json.get(f);
+            if (v == null || v.isNull()) {
+                continue;
+            }
+            if (v.isNumber()) {
+                return Timestamps.fromEpochNumber(v.asDouble());
+            }
+            Long parsed = Timestamps.parseIso(v.asText());
+            if (parsed != null) {
+                return parsed;
+            }
+        }
+        return null;
+    }
+
+    private static String level(ObjectNode json) {
+        for (String f : LEVEL_FIELDS) {
+            JsonNode v = json.get(f);
+            if (v == null || v.isNull()) {
+                continue;
+            }
+            if (v.isNumber()) {
+                return Levels.fromNumber(v.asLong());
+            }
+            String level = Levels.fromName(v.asText());
+            if (level != null) {
+                return level;
+            }
+        }
+        JsonNode value = json.get("level_value");
+        return value != null && value.isNumber() ? Levels.fromNumber(value.asLong()) : null;
+    }
+
+    private static String stackTrace(ObjectNode json) {
+        JsonNode stack = json.get("stack_trace");
+        if (stack != null && stack.isTextual()) {
+            return stack.asText();
+        }
+        JsonNode err = json.get("err");
+        if (err != null && err.has("stack")) {
+            return err.get("stack").asText();
+        }
+        JsonNode exc = json.get("exc_info");
+        return exc != null && exc.isTextual() ? exc.asText() : null;
+    }
+
+    private static String firstText(ObjectNode json, String[] names) {
+        for (String name : names) {
+            JsonNode v = json.get(name);
+            if (v != null && v.isValueNode() && !v.isNull() && !v.asText().isEmpty()) {
+                return v.asText();
+            }
+        }
+        return null;
+    }
+
+    private static boolean isOneOf(String key, String[]... groups) {
+        for (String[] group : groups) {
+            for (String name : group) {
+                if (name.equals(key)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,175 @@
+package dev.nagare.udf.parse;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nagare.udf.decode.RawLogEvent;
+import dev.nagare.udf.redact.Redactor;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Classifies one raw log event and parses it into the normalized schema. The log group decides
+ * the parser when a route matches (log group names are configuration); otherwise the content is
+ * sniffed (LOG_FORMATS.md section 0).
+ */
+public final class EventParser implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** A log group pattern and the parser ({@link LogTypes} value) for groups that match it. */
+    public static final class Route implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final Pattern logGroup;
+        private final String logType;
+
+        public Route(String logGroupRegex, String logType) {
+            this.logGroup = Pattern.compile(logGroupRegex);
+            this.logType = Objects.requireNonNull(logType);
+        }
+
+        public String logType() {
+            return logType;
+        }
+
+        boolean matches(String group) {
+            return logGroup.matcher(group).matches();
+        }
+
+        @Override
+        public String toString() {
+            return logGroup.pattern() + " -> " + logType;
+        }
+    }
+
+    /** The AWS default log group names (LOG_FORMATS.md section 0). */
+    public static final List<Route> DEFAULT_ROUTES =
+            List.of(
+                    new Route("/aws/rds/(cluster|instance)/[^/]+/audit", LogTypes.MYSQL_AUDIT),
+                    new Route("/aws/lambda/.+", LogTypes.LAMBDA),
+                    new Route("(?i).*cloudtrail.*", LogTypes.CLOUDTRAIL),
+                    new Route("/ecs/.+|/aws/ecs/.+", LogTypes.APP));
+
+    private static final Pattern TEXT_LEVEL =
+            Pattern.compile("\\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\\b");
+    private static final Pattern LOG_GROUP_SERVICE =
+            Pattern.compile("/aws/lambda/([^/]+)|/aws/rds/(?:cluster|instance)/([^/]+)/.*|.*/([^/]+)");
+
+    private final List<Route> routes;
+    // The parsers hold no state, so one of each serves every thread.
+    private static final MySqlAuditParser MYSQL = new MySqlAuditParser();
+    private static final AppJsonParser APP = new AppJsonParser();
+    private static final LambdaTextParser LAMBDA_TEXT = new LambdaTextParser();
+    private static final CloudTrailParser CLOUD_TRAIL = new CloudTrailParser();
+
+    public EventParser() {
+        this(DEFAULT_ROUTES);
+    }
+
+    public EventParser(List<Route> routes) {
+        this.routes = List.copyOf(routes);
+    }
+
+    /**
+     * Parses one event.
+     *
+     * @param ingestTimeMillis when the record reached the job; the event time of last resort
+     * @throws ParseException when the route says a format the content does not follow
+     */
+    public NormalizedEvent parse(RawLogEvent raw, long ingestTimeMillis) throws ParseException {
+        NormalizedEvent out = new NormalizedEvent();
+        RawLogEvent.Envelope envelope = raw.envelope();
+        out.ingestTimeMillis = ingestTimeMillis;
+        out.eventTimeMillis = raw.timestampMillis() != null ? raw.timestampMillis() : ingestTimeMillis;
+        out.eventId = raw.id();
+        out.account = envelope.owner();
+        out.logGroup = envelope.logGroup();
+        out.logStream = envelope.logStream();
+        out.service = serviceFromLogGroup(envelope.logGroup());
+        if (envelope.policyLevel() != null) {
+            out.attributes.put("cwl_policy_level", envelope.policyLevel());
+        }
+
+        String message = raw.message();
+        switch (route(envelope.logGroup(), message)) {
+            case LogTypes.MYSQL_AUDIT:
+                MYSQL.parse(message, out);
+                break;
+            case LogTypes.CLOUDTRAIL:
+                ObjectNode trail = AppJsonParser.readObject(message);
+                if (trail == null) {
+                    throw new ParseException("CloudTrail log event is not a JSON object");
+                }
+                CLOUD_TRAIL.parse(trail, out);
+                break;
+            case LogTypes.LAMBDA:
+                ObjectNode lambdaJson = AppJsonParser.looksLikeJson(message) ? AppJsonParser.readObject(message) : null;
+                if (lambdaJson != null) {
+                    APP.parse(lambdaJson, out); // the JSON log format of advanced logging controls
+                    out.logType = LogTypes.LAMBDA;
+                } else {
+                    LAMBDA_TEXT.parse(message, out);
+                }
+                break;
+            case LogTypes.APP:
+                ObjectNode json = AppJsonParser.looksLikeJson(message) ? AppJsonParser.readObject(message) : null;
+                if (json != null && CloudTrailParser.isCloudTrail(json)) {
+                    CLOUD_TRAIL.parse(json, out);
+                } else if (json != null) {
+                    APP.parse(json, out);
+                } else {
+                    text(message, out);
+                }
+                break;
+            default:
+                text(message, out);
+        }
+        return out;
+    }
+
+    private String route(String logGroup, String message) {
+        if (logGroup != null) {
+            for (Route r : routes) {
+                if (r.matches(logGroup)) {
+                    return r.logType();
+                }
+            }
+        }
+        // Content sniffing: the cheap checks first.
+        if (MySqlAuditParser.looksLikeAuditLine(message)) {
+            return LogTypes.MYSQL_AUDIT;
+        }
+        if (LambdaTextParser.looksLikePlatformLine(message)) {
+            return LogTypes.LAMBDA;
+        }
+        if (AppJsonParser.looksLikeJson(message)) {
+            return LogTypes.APP; // CloudTrail is recognised inside by its fields
+        }
+        return LogTypes.TEXT;
+    }
+
+    /** A line of plain text: the level is guessed from the first level word, if any. */
+    private static void text(String message, NormalizedEvent out) {
+        out.logType = LogTypes.TEXT;
+        Matcher m = TEXT_LEVEL.matcher(message.length() > 200 ? message.substring(0, 200) : message);
+        out.level = m.find() ? Levels.fromName(m.group(1)) : null;
+        out.message = Redactor.redact(message);
+    }
+
+    static String serviceFromLogGroup(String logGroup) {
+        if (logGroup == null || logGroup.isEmpty()) {
+            return null;
+        }
+        Matcher m = LOG_GROUP_SERVICE.matcher(logGroup);
+        if (!m.matches()) {
+            return logGroup;
+        }
+        for (int g = 1; g <= m.groupCount(); g++) {
+            if (m.group(g) != null) {
+                return m.group(g);
+            }
+        }
+        return logGroup;
+    }
+}
