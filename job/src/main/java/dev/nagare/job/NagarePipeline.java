@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
 
@@ -86,14 +87,7 @@ public final class NagarePipeline {
                         .uid("decode-and-parse");
         DataStream<Row> deadLetters = events.getSideOutput(DecodeFunction.DEAD_LETTERS);
 
-        // Event time comes from inside each record, so the watermark is set after parsing.
-        long delayMillis = config.get(NagareOptions.WATERMARK_DELAY).toMillis();
-        Table logs = tEnv.fromDataStream(events,
-                Schema.newBuilder()
-                        .fromRowDataType(Schemas.LOGS)
-                        .watermark("event_time", $("event_time").minus(lit(delayMillis).millis()))
-                        .build());
-        tEnv.createTemporaryView("logs", logs);
+        registerLogs(tEnv, events, config.get(NagareOptions.WATERMARK_DELAY));
 
         StreamStatementSet statements = tEnv.createStatementSet();
         statements.add(lake.insertLogs(tEnv.from("logs")));
@@ -111,6 +105,20 @@ public final class NagarePipeline {
                     Schema.newBuilder().fromRowDataType(Schemas.ALERTS).build())));
         }
         statements.attachAsDataStream();
+    }
+
+    /**
+     * Registers parsed rows as the {@code logs} view that rules and rollups query, with
+     * {@code event_time} as its event-time attribute. Event time comes from inside each record,
+     * so the watermark is set here, after parsing, with a bounded out-of-orderness.
+     */
+    public static void registerLogs(StreamTableEnvironment tEnv, DataStream<Row> events, Duration outOfOrderness) {
+        Table logs = tEnv.fromDataStream(events,
+                Schema.newBuilder()
+                        .fromRowDataType(Schemas.LOGS)
+                        .watermark("event_time", $("event_time").minus(lit(outOfOrderness.toMillis()).millis()))
+                        .build());
+        tEnv.createTemporaryView("logs", logs);
     }
 
     private void configure(StreamTableEnvironment tEnv) {

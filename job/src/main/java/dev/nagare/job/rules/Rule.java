@@ -29,6 +29,7 @@ public final class Rule implements Serializable {
     private static final Set<String> REQUIRED = Set.of("id", "title", "severity", "description", "runbook");
     private static final Set<String> KNOWN = Set.of("id", "title", "severity", "description", "runbook", "dedup", "tags", "enabled");
     private static final Pattern HEADER = Pattern.compile("--\\s*([A-Za-z_.]+)\\s*:\\s*(.*?)\\s*");
+    private static final Pattern CONTINUATION = Pattern.compile("\\s*--\\s{2,}(\\S.*)");
     private static final Pattern ID = Pattern.compile("[a-z][a-z0-9_]*");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
@@ -69,6 +70,7 @@ public final class Rule implements Serializable {
         Map<String, String> meta = new LinkedHashMap<>();
         Map<String, String> params = new LinkedHashMap<>();
         String[] lines = text.split("\n", -1);
+        String lastKey = null;
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
             if (line.isEmpty()) {
@@ -77,11 +79,21 @@ public final class Rule implements Serializable {
             if (!line.startsWith("--")) {
                 break; // the header ends at the first line of SQL
             }
+            Matcher continuation = CONTINUATION.matcher(lines[i]);
+            if (lastKey != null && continuation.matches()) {
+                // An indented comment line continues the previous value (long descriptions).
+                Map<String, String> target = lastKey.startsWith("param.") ? params : meta;
+                String k = lastKey.startsWith("param.") ? lastKey.substring("param.".length()) : lastKey;
+                target.put(k, target.get(k) + " " + continuation.group(1).strip());
+                continue;
+            }
             Matcher m = HEADER.matcher(line);
             if (!m.matches()) {
+                lastKey = null;
                 continue; // a plain comment
             }
             String key = m.group(1);
+            lastKey = key;
             if (key.startsWith("param.")) {
                 params.put(key.substring("param.".length()), m.group(2));
             } else if (KNOWN.contains(key)) {

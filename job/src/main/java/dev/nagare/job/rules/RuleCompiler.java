@@ -87,6 +87,11 @@ public final class RuleCompiler {
         Matcher m = POSITION.matcher(message);
         String where = m.find() ? rule.source() + ":" + m.group(1) + ":" + m.group(2) : rule.source();
         String oneLine = message.replaceAll("\\s*\\n\\s*", " ").trim();
+        // The parser appends every token it could have accepted: noise to a rule author.
+        int expecting = oneLine.indexOf(" Was expecting");
+        if (expecting > 0) {
+            oneLine = oneLine.substring(0, expecting);
+        }
         return "Rule '" + rule.id() + "' (" + where + ") does not compile: " + oneLine;
     }
 }

@@ -1,0 +1,93 @@
+package dev.nagare.job.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class NagareConfigTest {
+
+    private static Map<String, Properties> group(String group, String... keyValues) {
+        Properties p = new Properties();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.setProperty(keyValues[i], keyValues[i + 1]);
+        }
+        return Map.of(group, p);
+    }
+
+    @Test
+    void defaultsWhenNothingIsSet() {
+        NagareConfig config = NagareConfig.fromGroups(Map.of());
+        assertThat(config.get(NagareOptions.SOURCE_TYPE)).isEqualTo(SourceType.DEMO);
+        assertThat(config.get(NagareOptions.DEMO_RATE)).isEqualTo(20);
+        assertThat(config.get(NagareOptions.LAKE_PATH)).isEqualTo("./data/lake");
+        assertThat(config.get(NagareOptions.WATERMARK_DELAY)).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void readsTypedValues() {
+        NagareConfig config = NagareConfig.fromGroups(group("job", "watermark.out-of-orderness", "2 min", "checkpoint.interval", "10s"));
+        assertThat(config.get(NagareOptions.WATERMARK_DELAY)).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.get(NagareOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(NagareConfig.fromGroups(group("source", "type", "Demo")).get(NagareOptions.SOURCE_TYPE)).isEqualTo(SourceType.DEMO);
+        assertThat(NagareConfig.fromGroups(group("rules", "disabled", "a;b")).get(NagareOptions.RULES_DISABLED)).containsExactly("a", "b");
+    }
+
+    @Test
+    void unknownSourceType() {
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("source", "type", "kafka")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid configuration value 'kafka' for key 'type' in group 'source': must be one of: demo");
+    }
+
+    @Test
+    void negativeRate() {
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("source", "demo.rate", "-5")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid configuration value '-5' for key 'demo.rate' in group 'source': must be an integer from 1 to 1000");
+    }
+
+    @Test
+    void valueOfTheWrongType() {
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("source", "demo.rate", "fast")))
+                .hasMessage("Invalid configuration value 'fast' for key 'demo.rate' in group 'source': must be an integer");
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("job", "checkpoint.interval", "often")))
+                .hasMessage("Invalid configuration value 'often' for key 'checkpoint.interval' in group 'job': "
+                        + "must be a duration such as 30 s or 5 min");
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("job", "checkpoint.interval", "10 ms")))
+                .hasMessage("Invalid configuration value '10 ms' for key 'checkpoint.interval' in group 'job': "
+                        + "must be a duration of at least 1 s");
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("alerts", "print", "yes please")))
+                .hasMessage("Invalid configuration value 'yes please' for key 'print' in group 'alerts': must be true or false");
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("source", "demo.start", "yesterday")))
+                .hasMessage("Invalid configuration value 'yesterday' for key 'demo.start' in group 'source': "
+                        + "must be 'now' or an ISO-8601 instant such as 2024-06-01T00:00:00Z");
+    }
+
+    @Test
+    void unknownKeyNamesTheKnownOnes() {
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("lake", "pth", "/tmp/lake")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid configuration: unknown key 'pth' in group 'lake'; known keys: "
+                        + "path, compression, rolling.file-size, rolling.interval");
+    }
+
+    @Test
+    void unknownGroupNamesTheKnownOnes() {
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("sources", "type", "demo")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid configuration: unknown property group 'sources'; known groups: "
+                        + "source, lake, rules, alerts, job, local");
+    }
+
+    @Test
+    void withValidatesToo() {
+        assertThatThrownBy(() -> NagareConfig.defaults().with("lake.compression", "lz4"))
+                .hasMessage("Invalid configuration value 'lz4' for key 'compression' in group 'lake': "
+                        + "must be one of: snappy, zstd, gzip, uncompressed");
+    }
+}

@@ -1,0 +1,55 @@
+package dev.nagare.job.rules;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RuleTest {
+    private static final String HEADER = "-- id: demo_rule\n-- title: A demo\n-- severity: low\n"
+            + "-- description: Finds things.\n-- runbook: docs/RULES.md#demo_rule\n";
+
+    @Test
+    void readsMetadataAndFillsParameters() {
+        Rule rule = Rule.parse(HEADER + "-- tags: T1078, T1110\n-- dedup: 30m\n-- param.min: 5\n"
+                + "-- a plain comment\n"
+                + "SELECT 1 WHERE x >= ${min}", "test:demo_rule.sql");
+        assertThat(rule.id()).isEqualTo("demo_rule");
+        assertThat(rule.severity()).isEqualTo("low");
+        assertThat(rule.tags()).containsExactly("T1078", "T1110");
+        assertThat(rule.dedup()).isEqualTo("30m");
+        assertThat(rule.enabled()).isTrue();
+        assertThat(rule.params()).containsEntry("min", "5");
+        assertThat(rule.sql()).endsWith("SELECT 1 WHERE x >= 5");
+        // The header stays in the SQL, so the planner's line numbers are the file's.
+        assertThat(rule.sql()).startsWith("-- id: demo_rule\n");
+    }
+
+    @Test
+    void indentedCommentLinesContinueAValue() {
+        Rule rule = Rule.parse(HEADER.replace("-- description: Finds things.\n", "-- description: Finds things\n--   over two lines.\n")
+                + "--\n--   not a continuation after a blank comment\nSELECT 1", "t.sql");
+        assertThat(rule.description()).isEqualTo("Finds things over two lines.");
+    }
+
+    @Test
+    void disabledRule() {
+        assertThat(Rule.parse(HEADER + "-- enabled: false\nSELECT 1", "t").enabled()).isFalse();
+    }
+
+    @Test
+    void rejectsIncompleteOrWrongMetadata() {
+        assertThatThrownBy(() -> Rule.parse("-- id: x\n-- title: t\n-- severity: low\n-- runbook: r\nSELECT 1", "t.sql"))
+                .isInstanceOf(RuleException.class)
+                .hasMessage("t.sql: rule metadata 'description' is missing");
+        assertThatThrownBy(() -> Rule.parse(HEADER.replace("severity: low", "severity: urgent") + "SELECT 1", "t.sql"))
+                .hasMessage("t.sql: rule 'demo_rule' has severity 'urgent'; allowed: info, low, medium, high, critical");
+        assertThatThrownBy(() -> Rule.parse(HEADER + "-- severty: low\nSELECT 1", "t.sql"))
+                .hasMessage("t.sql:6: unknown rule metadata 'severty'; known: dedup, description, enabled, id, runbook, "
+                        + "severity, tags, title, param.<name>");
+        assertThatThrownBy(() -> Rule.parse(HEADER + "SELECT ${limit}", "t.sql"))
+                .hasMessage("t.sql: rule 'demo_rule' uses ${limit} but has no 'param.limit' in its header");
+        assertThatThrownBy(() -> Rule.parse(HEADER.replace("id: demo_rule", "id: Demo-Rule") + "SELECT 1", "t.sql"))
+                .hasMessage("t.sql: rule id 'Demo-Rule' must be lower-case letters, digits and '_'");
+    }
+}

@@ -1,0 +1,116 @@
+package dev.nagare.udf.parse;
+
+import dev.nagare.udf.Examples;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MySqlAuditParserTest {
+    private final MySqlAuditParser parser = new MySqlAuditParser();
+
+    @Test
+    void everyExampleLineParses() throws Exception {
+        for (String file : List.of("aurora-mysql-audit.log", "rds-mysql-audit.log", "rds-mariadb-audit.log")) {
+            for (String line : Examples.lines(file)) {
+                if (!line.isBlank()) {
+                    assertThat(MySqlAuditParser.looksLikeAuditLine(line)).as(line).isTrue();
+                    parser.parseLine(line);
+                }
+            }
+        }
+    }
+
+    @Test
+    void auroraQueryWithQuotesAndCommas() throws Exception {
+        MySqlAuditParser.AuditLine a = parser.parseLine(Examples.lines("aurora-mysql-audit.log").get(2));
+        assertThat(a.timeMillis).isEqualTo(1717236902134L);
+        assertThat(a.serverHost).isEqualTo("orders-aurora-instance-1");
+        assertThat(a.user).isEqualTo("app_rw");
+        assertThat(a.host).isEqualTo("10.20.3.41");
+        assertThat(a.connectionId).isEqualTo(48211L);
+        assertThat(a.queryId).isEqualTo(771203345L);
+        assertThat(a.operation).isEqualTo("QUERY");
+        assertThat(a.database).isEqualTo("orders");
+        assertThat(a.object).isEqualTo("SELECT id, total FROM orders WHERE status = 'NEW' AND note LIKE '%rush, fragile%'");
+        assertThat(a.retcode).isZero();
+    }
+
+    @Test
+    void doubledBackslashesUnescapeLeftToRight() throws Exception {
+        MySqlAuditParser.AuditLine a = parser.parseLine(Examples.lines("aurora-mysql-audit.log").get(6));
+        assertThat(a.object).isEqualTo("INSERT INTO audit_note (body) VALUES ('He said \"ok\", path C:\\\\tmp\\\\x.csv')");
+    }
+
+    @Test
+    void tableEventsHaveNoRetcode() throws Exception {
+        MySqlAuditParser.AuditLine a = parser.parseLine(Examples.lines("aurora-mysql-audit.log").get(10));
+        assertThat(a.operation).isEqualTo("RENAME");
+        assertThat(a.object).isEqualTo("promo|orders.promo_2024");
+        assertThat(a.retcode).isNull();
+    }
+
+    @Test
+    void failedLoginCarriesTheErrorNumber() throws Exception {
+        MySqlAuditParser.AuditLine a = parser.parseLine(Examples.lines("aurora-mysql-audit.log").get(13));
+        assertThat(a.operation).isEqualTo("FAILED_CONNECT");
+        assertThat(a.user).isEqualTo("admin");
+        assertThat(a.host).isEqualTo("203.0.113.77");
+        assertThat(a.database).isNull();
+        assertThat(a.retcode).isEqualTo(1045);
+    }
+
+    @Test
+    void rdsMysqlDialectWithEscapedNewlinesAndTrailingFields() throws Exception {
+        List<String> lines = Examples.lines("rds-mysql-audit.log");
+        MySqlAuditParser.AuditLine connect = parser.parseLine(lines.get(0));
+        assertThat(connect.timeMillis).isEqualTo(1717236902000L); // 2024-06-01T10:15:02Z
+        assertThat(connect.connectionType).isEqualTo("SSL");
+        MySqlAuditParser.AuditLine update = parser.parseLine(lines.get(2));
+        assertThat(update.object).isEqualTo("UPDATE orders\n   SET status = 'SHIPPED',\n\tnote = 'He said \"ok\"'\n WHERE id = 1001");
+        assertThat(update.retcode).isZero();
+        assertThat(update.connectionType).isNull();
+    }
+
+    @Test
+    void normalizedColumnsOfAQuery() throws Exception {
+        NormalizedEvent e = new NormalizedEvent();
+        parser.parse(Examples.lines("aurora-mysql-audit.log").get(7), e);
+        assertThat(e.logType).isEqualTo("mysql_audit");
+        assertThat(e.eventTimeMillis).isEqualTo(1717236902420L);
+        assertThat(e.dbOperation).isEqualTo("QUERY");
+        assertThat(e.dbQuery).isEqualTo("SELECT * FROM order_itemz");
+        assertThat(e.dbRetcode).isEqualTo(1146);
+        assertThat(e.dbConnectionId).isEqualTo(48211L);
+        assertThat(e.level).isEqualTo("WARN");
+        assertThat(e.attributes).containsEntry("db_server_host", "orders-aurora-instance-1").containsEntry("db_query_id", "771203348");
+    }
+
+    @Test
+    void passwordsInStatementsAreMasked() throws Exception {
+        NormalizedEvent e = new NormalizedEvent();
+        parser.parse("1717236902118204,db-1,dba,10.0.0.9,5,6,QUERY,mysql,"
+                + "'CREATE USER \\'report\\'@\\'%\\' IDENTIFIED BY \\'S3cr3t, really\\'',0", e);
+        assertThat(e.dbQuery).isEqualTo("CREATE USER 'report'@'%' IDENTIFIED BY *****");
+        assertThat(e.message).doesNotContain("S3cr3t");
+    }
+
+    @Test
+    void rejectsWhatIsNotAnAuditLine() {
+        assertThatThrownBy(() -> parser.parseLine("1717236902118204,db-1,app_rw,10.0.0.1,48211,77"))
+                .isInstanceOf(ParseException.class)
+                .hasMessage("MySQL audit line has 6 fields, expected 10 to 12");
+        assertThatThrownBy(() -> parser.parseLine("1717236902118204,db-1,u,h,x1,0,CONNECT,db,,0"))
+                .isInstanceOf(ParseException.class)
+                .hasMessage("MySQL audit connectionid 'x1' is not a number");
+        assertThatThrownBy(() -> parser.parseLine("1717236902118204,db-1,u,h,1,2,QUERY,db,'SELECT \\'x,0"))
+                .isInstanceOf(ParseException.class)
+                .hasMessage("unterminated quoted SQL text in MySQL audit line");
+        assertThatThrownBy(() -> parser.parseLine("1717236902118204,db-1,u,h,1,2,query,db,,0"))
+                .isInstanceOf(ParseException.class)
+                .hasMessage("MySQL audit operation 'query' is not an upper-case word");
+    }
+}
