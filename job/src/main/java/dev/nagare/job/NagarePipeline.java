@@ -7,12 +7,12 @@ import dev.nagare.job.lake.Lake;
 import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleCompiler;
 import dev.nagare.job.schema.Schemas;
+import dev.nagare.job.source.RecordSource;
 import dev.nagare.udf.parse.EventParser;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -53,7 +53,7 @@ public final class NagarePipeline {
     public static final String ROLLUP_SQL = "/nagare/sql/rollups/metrics_1m.sql";
 
     private final NagareConfig config;
-    private final Source<byte[], ?, ?> source;
+    private final RecordSource source;
     private final Sink<Row> alertSink;
     private final List<Rule> rules;
     private final EventParser parser;
@@ -63,7 +63,7 @@ public final class NagarePipeline {
      * @param alertSink where alerts are delivered besides the lake; null for the lake only
      * @param rules the enabled detection rules
      */
-    public NagarePipeline(NagareConfig config, Source<byte[], ?, ?> source, Sink<Row> alertSink, List<Rule> rules) {
+    public NagarePipeline(NagareConfig config, RecordSource source, Sink<Row> alertSink, List<Rule> rules) {
         this.config = config;
         this.source = source;
         this.alertSink = alertSink;
@@ -77,10 +77,13 @@ public final class NagarePipeline {
         configure(tEnv);
         Lake lake = new Lake(config);
 
-        DataStream<byte[]> records =
-                env.fromSource(source, WatermarkStrategy.noWatermarks(), "records",
+        SingleOutputStreamOperator<byte[]> records =
+                env.fromSource(source.source(), WatermarkStrategy.noWatermarks(), "records",
                                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                         .uid("records");
+        if (source.parallelism() > 0) {
+            records.setParallelism(source.parallelism());
+        }
         SingleOutputStreamOperator<Row> events =
                 records.process(new DecodeFunction(parser), DecodeFunction.LOG_ROW_TYPE)
                         .name("decode-and-parse")

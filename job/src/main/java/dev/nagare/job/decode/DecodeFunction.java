@@ -90,8 +90,10 @@ public final class DecodeFunction extends ProcessFunction<byte[], Row> {
         }
         for (RawLogEvent event : decoded.events()) {
             NormalizedEvent parsed;
+            Row row;
             try {
                 parsed = parser.parse(event, ingestTime);
+                row = Schemas.logRow(parsed);
             } catch (ParseException e) {
                 deadLetter(ctx, ingestTime, "parse", e.getMessage(), event, redactedBytes(event));
                 continue;
@@ -101,7 +103,7 @@ public final class DecodeFunction extends ProcessFunction<byte[], Row> {
             }
             events.inc();
             eventsByType.computeIfAbsent(parsed.logType, t -> metrics.addGroup("log_type", t).counter("events")).inc();
-            out.collect(Schemas.logRow(parsed));
+            out.collect(row);
         }
     }
 

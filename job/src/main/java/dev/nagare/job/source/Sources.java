@@ -4,13 +4,11 @@ import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.source.demo.DemoSource;
 
-import org.apache.flink.api.connector.source.Source;
-
 /** The record source named by {@code source.type}. */
 public final class Sources {
     private Sources() {}
 
-    public static Source<byte[], ?, ?> create(NagareConfig config) {
+    public static RecordSource create(NagareConfig config) {
         switch (config.get(NagareOptions.SOURCE_TYPE)) {
             case DEMO:
                 return DemoSource.create(config);

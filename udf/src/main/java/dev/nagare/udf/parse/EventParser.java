@@ -51,6 +51,11 @@ public final class EventParser implements Serializable {
                     new Route("(?i).*cloudtrail.*", LogTypes.CLOUDTRAIL),
                     new Route("/ecs/.+|/aws/ecs/.+", LogTypes.APP));
 
+    /** 2000-01-01T00:00:00Z: nothing this job reads is older. */
+    static final long EARLIEST_EVENT_TIME = 946_684_800_000L;
+    /** Clocks drift, but not by more than a day. */
+    static final long MAX_FUTURE_MILLIS = 24L * 3600 * 1000;
+
     private static final Pattern TEXT_LEVEL =
             Pattern.compile("\\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\\b");
     private static final Pattern LOG_GROUP_SERVICE =
@@ -125,7 +130,20 @@ public final class EventParser implements Serializable {
             default:
                 text(message, out);
         }
+        checkEventTime(out, raw.timestampMillis() != null ? raw.timestampMillis() : ingestTimeMillis);
         return out;
+    }
+
+    /**
+     * A time from inside a log line can be absurd (a clock reset, a mis-read epoch unit). Rather
+     * than open a partition in 1970 or the year 50000, such an event keeps the CloudWatch time
+     * and records the rejected value.
+     */
+    private static void checkEventTime(NormalizedEvent out, long fallbackMillis) {
+        if (out.eventTimeMillis < EARLIEST_EVENT_TIME || out.eventTimeMillis > out.ingestTimeMillis + MAX_FUTURE_MILLIS) {
+            out.attributes.put("rejected_event_time_ms", Long.toString(out.eventTimeMillis));
+            out.eventTimeMillis = fallbackMillis;
+        }
     }
 
     private String route(String logGroup, String message) {

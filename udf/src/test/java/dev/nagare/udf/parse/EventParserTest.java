@@ -110,6 +110,15 @@ class EventParserTest {
         assertThat(offset.level).isEqualTo("WARN");
     }
 
+    @Test
+    void anAbsurdTimeInsideTheLineFallsBackToTheCloudWatchTime() throws Exception {
+        RawLogEvent raw = new RawLogEvent(new RawLogEvent.Envelope("1", "/ecs/x", "s", null, null), "1", 1717236902000L,
+                "{\"time\": 4102444800000, \"msg\": \"clock in 2100\", \"level\": 30}");
+        NormalizedEvent e = parser.parse(raw, INGEST);
+        assertThat(e.eventTimeMillis).isEqualTo(1717236902000L);
+        assertThat(e.attributes).containsEntry("rejected_event_time_ms", "4102444800000");
+    }
+
     private NormalizedEvent appLine(String line) throws ParseException {
         RawLogEvent raw = new RawLogEvent(new RawLogEvent.Envelope("1", "/ecs/x", "s", null, null), "1", 1L, line);
         return parser.parse(raw, INGEST);

@@ -2,6 +2,7 @@ package dev.nagare.job.source.demo;
 
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
+import dev.nagare.job.source.RecordSource;
 
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
@@ -18,8 +19,12 @@ import java.time.Instant;
 public final class DemoSource {
     private DemoSource() {}
 
-    /** The source the configuration asks for: throttled to {@code source.demo.rate} records per second. */
-    public static DataGeneratorSource<byte[]> create(NagareConfig config) {
+    /**
+     * The source the configuration asks for: throttled to {@code source.demo.rate} records per
+     * second and read by one reader. The generator splits its index range between readers, so a
+     * second reader of an unbounded stream would start at index 2^62, far in simulated future.
+     */
+    public static RecordSource create(NagareConfig config) {
         String start = config.get(NagareOptions.DEMO_START);
         Instant first = "now".equalsIgnoreCase(start) ? DemoScenario.startOfCurrentMinute() : Instant.parse(start);
         long records = config.get(NagareOptions.DEMO_RECORDS);
@@ -28,8 +33,12 @@ public final class DemoSource {
                 records == 0 ? Long.MAX_VALUE : records, RateLimiterStrategy.perSecond(rate));
     }
 
-    /** A source of the first {@code records} records of a scenario, as fast as the limiter allows. */
-    public static DataGeneratorSource<byte[]> create(DemoScenario scenario, long records, RateLimiterStrategy limiter) {
+    /** The first {@code records} records of a scenario, in order, as fast as the limiter allows. */
+    public static RecordSource create(DemoScenario scenario, long records, RateLimiterStrategy limiter) {
+        return RecordSource.single(generator(scenario, records, limiter));
+    }
+
+    private static DataGeneratorSource<byte[]> generator(DemoScenario scenario, long records, RateLimiterStrategy limiter) {
         return new DataGeneratorSource<>(
                 new RecordBytes(scenario), records, limiter, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
     }
