@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,13 +27,15 @@ public final class StatusReporter {
     /** Metric name suffixes (operator metric ids end with {@code nagare.<name>}). */
     private static final List<String> METRICS = List.of("nagare.records", "nagare.events", "nagare.deadLetters", "nagare.alerts");
 
+    private static final long RATE_WINDOW_NANOS = 15_000_000_000L;
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final String restUrl;
     private final String jobId;
     private final Path lake;
     private final long startNanos = System.nanoTime();
-    private long lastEvents;
-    private long lastNanos = startNanos;
+    /** Recent (time, events) samples: REST metrics lag by a fetch, so the rate is taken over ~15 s. */
+    private final ArrayDeque<long[]> samples = new ArrayDeque<>();
 
     public StatusReporter(String restUrl, String jobId, Path lake) {
         this.restUrl = restUrl;
@@ -57,9 +60,12 @@ public final class StatusReporter {
         }
         long now = System.nanoTime();
         long events = totals.getOrDefault("nagare.events", 0L);
-        double rate = (events - lastEvents) / Math.max(1e-9, (now - lastNanos) / 1e9);
-        lastEvents = events;
-        lastNanos = now;
+        samples.addLast(new long[] {now, events});
+        while (samples.size() > 2 && now - samples.peekFirst()[0] > RATE_WINDOW_NANOS) {
+            samples.removeFirst();
+        }
+        long[] oldest = samples.peekFirst();
+        double rate = now == oldest[0] ? 0 : (events - oldest[1]) / ((now - oldest[0]) / 1e9);
         long seconds = (now - startNanos) / 1_000_000_000L;
         return String.format(
                 "[%02d:%02d:%02d] %-9s events %,d (%.1f/s)  records %,d  alerts %,d  dead letters %,d  lake files %,d",
