@@ -3,15 +3,19 @@ package dev.nagare.job;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.decode.DecodeFunction;
+import dev.nagare.job.decode.Deduplicator;
+import dev.nagare.job.decode.PartialReassembler;
 import dev.nagare.job.lake.Lake;
 import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleCompiler;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.job.source.RecordSource;
+import dev.nagare.udf.functions.NagareFunctions;
 import dev.nagare.udf.parse.EventParser;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -22,6 +26,7 @@ import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
 import org.apache.flink.table.api.config.TableConfigOptions;
+import org.apache.flink.table.types.DataType;
 import org.apache.flink.types.Row;
 
 import java.io.IOException;
@@ -29,11 +34,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 
 import static org.apache.flink.table.api.Expressions.$;
-import static org.apache.flink.table.api.Expressions.lit;
+import static org.apache.flink.table.api.Expressions.sourceWatermark;
 
 /**
  * The whole job as one Flink program: Kinesis records are decoded and parsed into the
@@ -68,7 +74,7 @@ public final class NagarePipeline {
         this.source = source;
         this.alertSink = alertSink;
         this.rules = List.copyOf(rules);
-        this.parser = new EventParser();
+        this.parser = new EventParser(config.routes());
     }
 
     /** Adds the pipeline to the environment; the caller executes it. */
@@ -84,13 +90,29 @@ public final class NagarePipeline {
         if (source.parallelism() > 0) {
             records.setParallelism(source.parallelism());
         }
-        SingleOutputStreamOperator<Row> events =
+        SingleOutputStreamOperator<Row> parsed =
                 records.process(new DecodeFunction(parser), DecodeFunction.LOG_ROW_TYPE)
                         .name("decode-and-parse")
                         .uid("decode-and-parse");
-        DataStream<Row> deadLetters = events.getSideOutput(DecodeFunction.DEAD_LETTERS);
+        SingleOutputStreamOperator<Row> reassembled =
+                parsed.getSideOutput(DecodeFunction.PARTIALS)
+                        .keyBy(chunk -> chunk.key, Types.STRING)
+                        .process(new PartialReassembler(parser, config.get(NagareOptions.PARTIAL_TIMEOUT),
+                                config.get(NagareOptions.MAX_LINE_CHARS)), DecodeFunction.LOG_ROW_TYPE)
+                        .name("firelens-reassembly")
+                        .uid("firelens-reassembly");
+        // Event time comes from inside each record, so watermarks start after parsing, before
+        // any shuffle: downstream operators then take the minimum over their inputs and a
+        // keyBy cannot make in-order events look late.
+        DataStream<Row> timed = parsed.union(reassembled)
+                .assignTimestampsAndWatermarks(eventTime(config))
+                .name("event-time-watermarks")
+                .uid("event-time-watermarks");
+        DataStream<Row> events = deduplicate(timed);
+        DataStream<Row> deadLetters = parsed.getSideOutput(DecodeFunction.DEAD_LETTERS)
+                .union(reassembled.getSideOutput(DecodeFunction.DEAD_LETTERS));
 
-        registerLogs(tEnv, events, config.get(NagareOptions.WATERMARK_DELAY));
+        registerSqlEnvironment(tEnv, events);
 
         StreamStatementSet statements = tEnv.createStatementSet();
         statements.add(lake.insertLogs(tEnv.from("logs")));
@@ -110,16 +132,42 @@ public final class NagarePipeline {
         statements.attachAsDataStream();
     }
 
+    /** Drops re-delivered events by {@code event_id}; events without an id cannot be told apart and pass. */
+    private DataStream<Row> deduplicate(DataStream<Row> events) {
+        Duration ttl = config.get(NagareOptions.DEDUP_TTL);
+        if (ttl.isZero()) {
+            return events;
+        }
+        int id = Schemas.LOGS_EVENT_ID;
+        DataStream<Row> unique = events
+                .filter(row -> row.getField(id) != null).name("with-event-id").uid("with-event-id")
+                .keyBy(row -> (String) row.getField(id), Types.STRING)
+                .process(new Deduplicator(ttl), DecodeFunction.LOG_ROW_TYPE).name("dedup-by-event-id").uid("dedup-by-event-id");
+        DataStream<Row> withoutId = events
+                .filter(row -> row.getField(id) == null).name("without-event-id").uid("without-event-id");
+        return unique.union(withoutId);
+    }
+
+    /** Bounded out-of-orderness on {@code event_time}; a quiet split stops holding the watermark back. */
+    static WatermarkStrategy<Row> eventTime(NagareConfig config) {
+        int eventTime = DataType.getFieldNames(Schemas.LOGS).indexOf("event_time");
+        return WatermarkStrategy.<Row>forBoundedOutOfOrderness(config.get(NagareOptions.WATERMARK_DELAY))
+                .withTimestampAssigner((row, previous) ->
+                        ((LocalDateTime) row.getField(eventTime)).toInstant(ZoneOffset.UTC).toEpochMilli())
+                .withIdleness(config.get(NagareOptions.IDLE_TIMEOUT));
+    }
+
     /**
-     * Registers parsed rows as the {@code logs} view that rules and rollups query, with
-     * {@code event_time} as its event-time attribute. Event time comes from inside each record,
-     * so the watermark is set here, after parsing, with a bounded out-of-orderness.
+     * Registers what rules and rollups see: the parsed rows as the {@code logs} view, with
+     * {@code event_time} as its event-time attribute and the stream's own watermarks, and
+     * Nagare's SQL functions.
      */
-    public static void registerLogs(StreamTableEnvironment tEnv, DataStream<Row> events, Duration outOfOrderness) {
+    public static void registerSqlEnvironment(StreamTableEnvironment tEnv, DataStream<Row> events) {
+        NagareFunctions.ALL.forEach(tEnv::createTemporarySystemFunction);
         Table logs = tEnv.fromDataStream(events,
                 Schema.newBuilder()
                         .fromRowDataType(Schemas.LOGS)
-                        .watermark("event_time", $("event_time").minus(lit(outOfOrderness.toMillis()).millis()))
+                        .watermark("event_time", sourceWatermark())
                         .build());
         tEnv.createTemporaryView("logs", logs);
     }
@@ -127,7 +175,6 @@ public final class NagarePipeline {
     private void configure(StreamTableEnvironment tEnv) {
         // Partitions, windows and DATE_FORMAT are all in UTC, whatever the machine's zone.
         tEnv.getConfig().setLocalTimeZone(ZoneOffset.UTC);
-        tEnv.getConfig().set(ExecutionConfigOptions.TABLE_EXEC_SOURCE_IDLE_TIMEOUT, config.get(NagareOptions.IDLE_TIMEOUT));
         // Stable operator uids for the SQL part too, so state maps back after a restart.
         tEnv.getConfig().set(ExecutionConfigOptions.TABLE_EXEC_UID_GENERATION, ExecutionConfigOptions.UidGeneration.ALWAYS);
         tEnv.getConfig().set(TableConfigOptions.TABLE_DML_SYNC, false);

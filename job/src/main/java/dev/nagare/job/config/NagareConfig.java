@@ -1,5 +1,7 @@
 package dev.nagare.job.config;
 
+import dev.nagare.udf.parse.EventParser;
+
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
@@ -17,6 +19,8 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 /**
@@ -38,6 +42,12 @@ public final class NagareConfig implements Serializable {
         check(NagareOptions.LAKE_PATH, (String v) -> !v.isBlank(), "must be a folder or a file system URI");
         check(NagareOptions.LAKE_ROLLING_FILE_SIZE, (MemorySize v) -> v.getBytes() >= 1024 * 1024, "must be a size of at least 1 mb");
         check(NagareOptions.LAKE_ROLLING_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+        check(NagareOptions.PARSE_ROUTES, (List<String> v) -> v.stream().allMatch(NagareConfig::isRoute),
+                "must be '<log_type>:<log group regex>' entries separated by ';' with log_type one of "
+                        + String.join(", ", EventParser.ROUTABLE_TYPES));
+        check(NagareOptions.DEDUP_TTL, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 1 h (0 s turns it off)");
+        check(NagareOptions.PARTIAL_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+        check(NagareOptions.MAX_LINE_CHARS, (Integer v) -> v >= 16384, "must be an integer >= 16384");
         check(NagareOptions.WATERMARK_DELAY, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 30 s");
         check(NagareOptions.IDLE_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.CHECKPOINT_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
@@ -180,6 +190,26 @@ public final class NagareConfig implements Serializable {
             Instant.parse(v);
             return true;
         } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    /** The configured routes in front of the defaults. */
+    public List<EventParser.Route> routes() {
+        return get(NagareOptions.PARSE_ROUTES).stream()
+                .map(r -> new EventParser.Route(r.substring(r.indexOf(':') + 1).trim(), r.substring(0, r.indexOf(':')).trim()))
+                .collect(Collectors.toList());
+    }
+
+    private static boolean isRoute(String entry) {
+        int colon = entry.indexOf(':');
+        if (colon <= 0 || !EventParser.ROUTABLE_TYPES.contains(entry.substring(0, colon).trim())) {
+            return false;
+        }
+        try {
+            Pattern.compile(entry.substring(colon + 1).trim());
+            return true;
+        } catch (PatternSyntaxException e) {
             return false;
         }
     }

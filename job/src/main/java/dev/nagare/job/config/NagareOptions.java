@@ -72,6 +72,35 @@ public final class NagareOptions {
                     .defaultValue(Duration.ofMinutes(15))
                     .withDescription("A Parquet file is closed when it has been open this long.");
 
+    // --- parse ------------------------------------------------------------------------------
+
+    public static final ConfigOption<List<String>> PARSE_ROUTES =
+            ConfigOptions.key("parse.routes")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription("Extra log group routes, tried before the AWS defaults: '<log_type>:<log group regex>' entries "
+                            + "separated by ';', e.g. 'mysql_audit:/custom/db/.*'. Groups no route matches are classified by content.");
+
+    public static final ConfigOption<Duration> DEDUP_TTL =
+            ConfigOptions.key("parse.dedup.ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(1))
+                    .withDescription("How long an event id is remembered to drop re-deliveries of the same event; 0 s turns deduplication off.");
+
+    public static final ConfigOption<Duration> PARTIAL_TIMEOUT =
+            ConfigOptions.key("parse.partial.timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription("How long the pieces of a FireLens line split at 16 KiB wait for the missing ones before "
+                            + "the line is kept as it is, marked incomplete.");
+
+    public static final ConfigOption<Integer> MAX_LINE_CHARS =
+            ConfigOptions.key("parse.max-line-chars")
+                    .intType()
+                    .defaultValue(1024 * 1024)
+                    .withDescription("Longest reassembled FireLens line kept whole; longer lines are cut and marked truncated.");
+
     // --- rules ------------------------------------------------------------------------------
 
     public static final ConfigOption<String> RULES_DIRECTORY =
@@ -146,6 +175,7 @@ public final class NagareOptions {
             List.of(
                     SOURCE_TYPE, DEMO_RATE, DEMO_SEED, DEMO_START, DEMO_RECORDS,
                     LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_ROLLING_INTERVAL,
+                    PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS,
                     RULES_DIRECTORY, RULES_DISABLED,
                     ALERTS_PRINT,
                     WATERMARK_DELAY, IDLE_TIMEOUT, CHECKPOINT_INTERVAL,

@@ -33,7 +33,6 @@ public final class RuleCompiler {
 
     /** The union of all rules' alerts with the columns of {@link Schemas#ALERTS}; null when there are no rules. */
     public static Table compile(TableEnvironment tEnv, List<Rule> rules) {
-        tEnv.createTemporarySystemFunction(AlertIdFunction.NAME, AlertIdFunction.class);
         Table union = null;
         for (Rule rule : rules) {
             Table alerts = wrap(plan(tEnv, rule), rule);

@@ -100,6 +100,10 @@ public final class Schemas {
     public static final List<String> RULE_OUTPUT_COLUMNS =
             List.of("group_key", "window_start", "window_end", "event_count", "summary", "details");
 
+    /** Positions of the {@link #LOGS} columns the DataStream part of the job reads. */
+    public static final int LOGS_EVENT_ID = DataType.getFieldNames(LOGS).indexOf("event_id");
+    public static final int LOGS_LOG_TYPE = DataType.getFieldNames(LOGS).indexOf("log_type");
+
     /** A {@link #LOGS} row from a parsed event, in column order. */
     public static Row logRow(NormalizedEvent e) {
         return Row.of(

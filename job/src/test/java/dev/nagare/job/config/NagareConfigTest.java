@@ -81,7 +81,7 @@ class NagareConfigTest {
         assertThatThrownBy(() -> NagareConfig.fromGroups(group("sources", "type", "demo")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("Invalid configuration: unknown property group 'sources'; known groups: "
-                        + "source, lake, rules, alerts, job, local");
+                        + "source, lake, parse, rules, alerts, job, local");
     }
 
     @Test

@@ -14,7 +14,6 @@ import org.apache.flink.table.types.DataType;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -33,7 +32,7 @@ class RuleCompilerTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         tEnv = StreamTableEnvironment.create(env);
         NormalizedEvent e = new NormalizedEvent();
-        NagarePipeline.registerLogs(tEnv, env.fromData(DecodeFunction.LOG_ROW_TYPE, Schemas.logRow(e)), Duration.ofSeconds(5));
+        NagarePipeline.registerSqlEnvironment(tEnv, env.fromData(DecodeFunction.LOG_ROW_TYPE, Schemas.logRow(e)));
     }
 
     @Test

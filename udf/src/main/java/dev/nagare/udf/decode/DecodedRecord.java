@@ -14,7 +14,9 @@ public final class DecodedRecord {
         /** A JSON document that is not a CWL envelope (FireLens, other shippers). */
         JSON,
         /** Anything else that decodes as text. */
-        TEXT
+        TEXT,
+        /** A KPL aggregated record: the events of all its user records. */
+        KPL_AGGREGATE
     }
 
     private final Kind kind;

@@ -22,12 +22,15 @@ public final class AppJsonParser {
     private static final String[] TIME_FIELDS = {"@timestamp", "timestamp", "time", "ts", "asctime", "datetime"};
     private static final String[] LEVEL_FIELDS = {"level", "levelname", "severity", "log.level", "loglevel"};
     private static final String[] MESSAGE_FIELDS = {"message", "msg", "event"};
-    private static final String[] SERVICE_FIELDS = {"service", "service.name", "serviceName", "app", "application", "name"};
+    // Not "name": pino and python-json-logger use it for the logger, not the service.
+    private static final String[] SERVICE_FIELDS = {"service", "service.name", "serviceName", "app", "application"};
     private static final String[] TRACE_FIELDS = {"traceId", "trace_id", "xray_trace_id", "trace.id", "dd.trace_id"};
-    private static final String[] REQUEST_FIELDS = {"requestId", "request_id", "reqId", "function_request_id", "aws_request_id", "requestID"};
+    private static final String[] REQUEST_FIELDS =
+            {"requestId", "request_id", "reqId", "function_request_id", "aws_request_id", "AWSRequestId", "requestID"};
     /** Fields that are consumed into columns or are noise, so not repeated in attributes. */
     private static final Set<String> CONSUMED =
-            Set.of("@version", "level_value", "stack_trace", "err", "exc_info", "v");
+            Set.of("@version", "level_value", "stack_trace", "err", "exc_info", "v", "stackTrace", "errorType", "errorMessage",
+                    "error.stack_trace", "error.message", "error.type");
 
     /** True when the text is a JSON object (cheap check; the parse decides for real). */
     public static boolean looksLikeJson(String message) {
@@ -58,7 +61,7 @@ public final class AppJsonParser {
             out.eventTimeMillis = time;
         }
         out.level = level(json);
-        String message = firstText(json, MESSAGE_FIELDS);
+        String message = message(json);
         String stack = stackTrace(json);
         out.message = Redactor.redact(stack == null ? message : (message == null ? stack : message + "\n" + stack));
         String service = firstText(json, SERVICE_FIELDS);
@@ -83,7 +86,7 @@ public final class AppJsonParser {
 
     private static Long time(ObjectNode json) {
         for (String f : TIME_FIELDS) {
-            JsonNode v = json.get(f);
+            JsonNode v = field(json, f);
             if (v == null || v.isNull()) {
                 continue;
             }
@@ -100,7 +103,7 @@ public final class AppJsonParser {
 
     private static String level(ObjectNode json) {
         for (String f : LEVEL_FIELDS) {
-            JsonNode v = json.get(f);
+            JsonNode v = field(json, f);
             if (v == null || v.isNull()) {
                 continue;
             }
@@ -116,10 +119,38 @@ public final class AppJsonParser {
         return value != null && value.isNumber() ? Levels.fromNumber(value.asLong()) : null;
     }
 
+    /**
+     * The message: usually text, but Lambda's Node.js JSON format logs a single argument as JSON,
+     * so it may be an object (an Error becomes errorType, errorMessage and stackTrace).
+     */
+    private static String message(ObjectNode json) {
+        for (String f : MESSAGE_FIELDS) {
+            JsonNode v = json.get(f);
+            if (v == null || v.isNull()) {
+                continue;
+            }
+            if (v.isObject() && v.has("errorMessage")) {
+                String text = v.path("errorType").asText("Error") + ": " + v.path("errorMessage").asText();
+                String stack = joinLines(v.get("stackTrace"));
+                return stack == null ? text : text + "\n" + stack;
+            }
+            return v.isValueNode() ? v.asText() : v.toString();
+        }
+        return null;
+    }
+
     private static String stackTrace(ObjectNode json) {
-        JsonNode stack = json.get("stack_trace");
+        JsonNode stack = field(json, "stack_trace");
+        if (stack == null) {
+            stack = field(json, "error.stack_trace");
+        }
         if (stack != null && stack.isTextual()) {
             return stack.asText();
+        }
+        String lambdaStack = joinLines(json.get("stackTrace")); // Lambda JSON format (Python, Node with several args)
+        if (lambdaStack != null) {
+            String error = json.has("errorType") ? json.path("errorType").asText() + ": " + json.path("errorMessage").asText("") + "\n" : "";
+            return error + lambdaStack;
         }
         JsonNode err = json.get("err");
         if (err != null && err.has("stack")) {
@@ -131,12 +162,43 @@ public final class AppJsonParser {
 
     private static String firstText(ObjectNode json, String[] names) {
         for (String name : names) {
-            JsonNode v = json.get(name);
+            JsonNode v = field(json, name);
             if (v != null && v.isValueNode() && !v.isNull() && !v.asText().isEmpty()) {
                 return v.asText();
             }
         }
         return null;
+    }
+
+    /** A field by name, flat ({@code "log.level"}) or nested ({@code "log": {"level": ...}}). */
+    private static JsonNode field(ObjectNode json, String name) {
+        JsonNode v = json.get(name);
+        if (v != null || name.indexOf('.') < 0) {
+            return v;
+        }
+        JsonNode node = json;
+        for (String part : name.split("\\.")) {
+            node = node.get(part);
+            if (node == null) {
+                return null;
+            }
+        }
+        return node;
+    }
+
+    private static String joinLines(JsonNode array) {
+        if (array == null || !array.isArray() || array.isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode line : array) {
+            String text = line.asText();
+            sb.append(text);
+            if (!text.endsWith("\n")) {
+                sb.append('\n');
+            }
+        }
+        return sb.toString().stripTrailing();
     }
 
     private static boolean isOneOf(String key, String[]... groups) {

@@ -5,6 +5,7 @@ import dev.nagare.udf.decode.RawLogEvent;
 import dev.nagare.udf.redact.Redactor;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -47,6 +48,7 @@ public final class EventParser implements Serializable {
     public static final List<Route> DEFAULT_ROUTES =
             List.of(
                     new Route("/aws/rds/(cluster|instance)/[^/]+/audit", LogTypes.MYSQL_AUDIT),
+                    new Route("/aws/rds/(cluster|instance)/[^/]+/postgresql", LogTypes.POSTGRES_AUDIT),
                     new Route("/aws/lambda/.+", LogTypes.LAMBDA),
                     new Route("(?i).*cloudtrail.*", LogTypes.CLOUDTRAIL),
                     new Route("/ecs/.+|/aws/ecs/.+", LogTypes.APP));
@@ -67,14 +69,25 @@ public final class EventParser implements Serializable {
     private static final AppJsonParser APP = new AppJsonParser();
     private static final LambdaTextParser LAMBDA_TEXT = new LambdaTextParser();
     private static final CloudTrailParser CLOUD_TRAIL = new CloudTrailParser();
+    private static final PostgresAuditParser POSTGRES = new PostgresAuditParser();
+    private static final FireLensParser FIRELENS = new FireLensParser();
 
     public EventParser() {
         this(DEFAULT_ROUTES);
     }
 
+    /** Routes tried in order: the given ones, then {@link #DEFAULT_ROUTES}. */
     public EventParser(List<Route> routes) {
-        this.routes = List.copyOf(routes);
+        List<Route> all = new ArrayList<>(routes);
+        if (routes != DEFAULT_ROUTES) {
+            all.addAll(DEFAULT_ROUTES);
+        }
+        this.routes = List.copyOf(all);
     }
+
+    /** The route types a configuration may name. */
+    public static final List<String> ROUTABLE_TYPES =
+            List.of(LogTypes.APP, LogTypes.LAMBDA, LogTypes.MYSQL_AUDIT, LogTypes.POSTGRES_AUDIT, LogTypes.CLOUDTRAIL, LogTypes.TEXT);
 
     /**
      * Parses one event.
@@ -97,9 +110,23 @@ public final class EventParser implements Serializable {
         }
 
         String message = raw.message();
-        switch (route(envelope.logGroup(), message)) {
+        String type = route(envelope.logGroup(), message);
+        try {
+            parse(type, message, out);
+        } catch (ParseException e) {
+            throw new ParseException(e.getMessage(), type);
+        }
+        checkEventTime(out, raw.timestampMillis() != null ? raw.timestampMillis() : ingestTimeMillis);
+        return out;
+    }
+
+    private static void parse(String type, String message, NormalizedEvent out) throws ParseException {
+        switch (type) {
             case LogTypes.MYSQL_AUDIT:
                 MYSQL.parse(message, out);
+                break;
+            case LogTypes.POSTGRES_AUDIT:
+                POSTGRES.parse(message, out);
                 break;
             case LogTypes.CLOUDTRAIL:
                 ObjectNode trail = AppJsonParser.readObject(message);
@@ -110,8 +137,10 @@ public final class EventParser implements Serializable {
                 break;
             case LogTypes.LAMBDA:
                 ObjectNode lambdaJson = AppJsonParser.looksLikeJson(message) ? AppJsonParser.readObject(message) : null;
-                if (lambdaJson != null) {
-                    APP.parse(lambdaJson, out); // the JSON log format of advanced logging controls
+                if (lambdaJson != null && LambdaTextParser.isPlatformRecord(lambdaJson)) {
+                    LAMBDA_TEXT.parsePlatform(lambdaJson, out);
+                } else if (lambdaJson != null) {
+                    APP.parse(lambdaJson, out); // an application record of the JSON log format
                     out.logType = LogTypes.LAMBDA;
                 } else {
                     LAMBDA_TEXT.parse(message, out);
@@ -121,6 +150,10 @@ public final class EventParser implements Serializable {
                 ObjectNode json = AppJsonParser.looksLikeJson(message) ? AppJsonParser.readObject(message) : null;
                 if (json != null && CloudTrailParser.isCloudTrail(json)) {
                     CLOUD_TRAIL.parse(json, out);
+                } else if (json != null && FireLensParser.isFireLens(json)) {
+                    FIRELENS.parse(json, out, APP);
+                } else if (json != null && LambdaTextParser.isPlatformRecord(json)) {
+                    LAMBDA_TEXT.parsePlatform(json, out);
                 } else if (json != null) {
                     APP.parse(json, out);
                 } else {
@@ -130,8 +163,6 @@ public final class EventParser implements Serializable {
             default:
                 text(message, out);
         }
-        checkEventTime(out, raw.timestampMillis() != null ? raw.timestampMillis() : ingestTimeMillis);
-        return out;
     }
 
     /**
@@ -158,6 +189,9 @@ public final class EventParser implements Serializable {
         if (MySqlAuditParser.looksLikeAuditLine(message)) {
             return LogTypes.MYSQL_AUDIT;
         }
+        if (PostgresAuditParser.looksLikePostgresLine(message)) {
+            return LogTypes.POSTGRES_AUDIT;
+        }
         if (LambdaTextParser.looksLikePlatformLine(message)) {
             return LogTypes.LAMBDA;
         }
@@ -170,9 +204,14 @@ public final class EventParser implements Serializable {
     /** A line of plain text: the level is guessed from the first level word, if any. */
     private static void text(String message, NormalizedEvent out) {
         out.logType = LogTypes.TEXT;
-        Matcher m = TEXT_LEVEL.matcher(message.length() > 200 ? message.substring(0, 200) : message);
-        out.level = m.find() ? Levels.fromName(m.group(1)) : null;
+        out.level = levelInText(message);
         out.message = Redactor.redact(message);
+    }
+
+    /** The first level word near the start of a text line (ERROR, WARN, ...), or null. */
+    static String levelInText(String line) {
+        Matcher m = TEXT_LEVEL.matcher(line.length() > 200 ? line.substring(0, 200) : line);
+        return m.find() ? Levels.fromName(m.group(1)) : null;
     }
 
     static String serviceFromLogGroup(String logGroup) {

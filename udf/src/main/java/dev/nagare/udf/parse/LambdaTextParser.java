@@ -1,5 +1,7 @@
 package dev.nagare.udf.parse;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nagare.udf.redact.Redactor;
 
 import java.util.regex.Matcher;
@@ -87,6 +89,40 @@ public final class LambdaTextParser {
         }
         out.level = "INFO";
         out.message = Redactor.redact(message);
+    }
+
+    /** True for the JSON log format's platform records: {@code {"time", "type": "platform.*", "record"}}. */
+    public static boolean isPlatformRecord(ObjectNode json) {
+        return json.path("type").asText("").startsWith("platform.") && json.has("record");
+    }
+
+    /** A platform record of the JSON log format (advanced logging controls, section 5.3). */
+    public void parsePlatform(ObjectNode json, NormalizedEvent out) {
+        out.logType = LogTypes.LAMBDA;
+        setTime(out, json.path("time").asText(null));
+        String type = json.path("type").asText();
+        JsonNode record = json.path("record");
+        out.requestId = record.hasNonNull("requestId") ? record.get("requestId").asText() : null;
+        out.level = "INFO";
+        out.attributes.put("lambda_platform_type", type);
+        if ("platform.report".equals(type)) {
+            JsonNode metrics = record.path("metrics");
+            out.lambdaDurationMs = metrics.hasNonNull("durationMs") ? metrics.get("durationMs").asDouble() : null;
+            out.lambdaMemorySizeMb = metrics.hasNonNull("memorySizeMB") ? metrics.get("memorySizeMB").asInt() : null;
+            out.lambdaMaxMemoryMb = metrics.hasNonNull("maxMemoryUsedMB") ? metrics.get("maxMemoryUsedMB").asInt() : null;
+            out.lambdaInitMs = metrics.hasNonNull("initDurationMs") ? metrics.get("initDurationMs").asDouble() : null;
+            String status = record.path("status").asText(null);
+            if (status != null) {
+                out.attributes.put("lambda_status", status);
+            }
+            if (record.hasNonNull("errorType")) {
+                out.attributes.put("lambda_error_type", record.get("errorType").asText());
+            }
+            if (status != null && !"success".equals(status)) {
+                out.level = "ERROR";
+            }
+        }
+        out.message = json.toString();
     }
 
     private static void setTime(NormalizedEvent out, String iso) {

@@ -1,0 +1,60 @@
+package dev.nagare.job.decode;
+
+import dev.nagare.job.schema.Schemas;
+
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.Collector;
+
+import java.time.Duration;
+
+/**
+ * Drops re-deliveries of an event, keyed by {@code event_id}: CloudWatch delivers at least once,
+ * retries throttled deliveries for hours, and an account-level policy can deliver a log group a
+ * second time. An id is remembered for the TTL, after which its state expires.
+ */
+public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
+    private static final long serialVersionUID = 1L;
+
+    private final Duration ttl;
+
+    private transient ValueState<Boolean> seen;
+    private transient Counter duplicates;
+    private transient LogTypeMetrics duplicatesByType;
+
+    public Deduplicator(Duration ttl) {
+        this.ttl = ttl;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>("seen", Types.BOOLEAN);
+        descriptor.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .cleanupFullSnapshot()
+                .build());
+        seen = getRuntimeContext().getState(descriptor);
+        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(DecodeFunction.METRIC_GROUP);
+        duplicates = metrics.counter("duplicates");
+        duplicatesByType = new LogTypeMetrics(metrics, "duplicates");
+    }
+
+    @Override
+    public void processElement(Row row, Context ctx, Collector<Row> out) throws Exception {
+        if (seen.value() != null) {
+            duplicates.inc();
+            duplicatesByType.inc((String) row.getField(Schemas.LOGS_LOG_TYPE));
+            return;
+        }
+        seen.update(Boolean.TRUE);
+        out.collect(row);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.nagare.job.decode;
+
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Counters per log type under {@code nagare.log_type.<type>.<name>}, created on first use (the
+ * set of types is small and fixed by the parsers).
+ */
+final class LogTypeMetrics {
+    private final MetricGroup group;
+    private final String name;
+    private final Map<String, Counter> counters = new HashMap<>();
+
+    LogTypeMetrics(MetricGroup nagareGroup, String name) {
+        this.group = nagareGroup;
+        this.name = name;
+    }
+
+    void inc(String logType) {
+        String type = logType == null ? "unknown" : logType;
+        counters.computeIfAbsent(type, t -> group.addGroup("log_type", t).counter(name)).inc();
+    }
+}

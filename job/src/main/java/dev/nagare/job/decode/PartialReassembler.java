@@ -1,0 +1,131 @@
+package dev.nagare.job.decode;
+
+import dev.nagare.udf.decode.RawLogEvent;
+import dev.nagare.udf.parse.EventParser;
+import dev.nagare.udf.parse.FireLensParser;
+import dev.nagare.udf.parse.FireLensParser.PartialChunk;
+
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.Collector;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Joins the pieces of a container line that the runtime split at 16 KiB (FireLens
+ * {@code partial_*} keys, LOG_FORMATS.md 6.3), keyed by {@code container_id|source|partial_id}
+ * because pieces can land on different shards and arrive in any order. A line is emitted when its
+ * last piece and every piece before it are there; when pieces stay missing past the timeout, what
+ * arrived is emitted, marked incomplete, so nothing is lost.
+ */
+public final class PartialReassembler extends KeyedProcessFunction<String, PartialChunk, Row> {
+    private static final long serialVersionUID = 1L;
+
+    private final EventParser parser;
+    private final long timeoutMillis;
+    private final int maxLineChars;
+
+    private transient MapState<Integer, PartialChunk> chunks;
+    private transient ValueState<Integer> lastOrdinal;
+    private transient ValueState<Long> timer;
+    private transient EventRows rows;
+    private transient Counter incomplete;
+
+    public PartialReassembler(EventParser parser, Duration timeout, int maxLineChars) {
+        this.parser = parser;
+        this.timeoutMillis = timeout.toMillis();
+        this.maxLineChars = maxLineChars;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        // Timers clear the state; the TTL is a backstop should a timer ever be lost.
+        StateTtlConfig ttl = StateTtlConfig.newBuilder(Duration.ofMillis(timeoutMillis * 10)).build();
+        MapStateDescriptor<Integer, PartialChunk> chunksDescriptor =
+                new MapStateDescriptor<>("chunks", Types.INT, Types.POJO(PartialChunk.class));
+        chunksDescriptor.enableTimeToLive(ttl);
+        ValueStateDescriptor<Integer> lastDescriptor = new ValueStateDescriptor<>("last-ordinal", Types.INT);
+        lastDescriptor.enableTimeToLive(ttl);
+        ValueStateDescriptor<Long> timerDescriptor = new ValueStateDescriptor<>("timer", Types.LONG);
+        timerDescriptor.enableTimeToLive(ttl);
+        chunks = getRuntimeContext().getMapState(chunksDescriptor);
+        lastOrdinal = getRuntimeContext().getState(lastDescriptor);
+        timer = getRuntimeContext().getState(timerDescriptor);
+        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(DecodeFunction.METRIC_GROUP);
+        rows = new EventRows(parser, metrics);
+        incomplete = metrics.counter("partialLinesIncomplete");
+    }
+
+    @Override
+    public void processElement(PartialChunk chunk, Context ctx, Collector<Row> out) throws Exception {
+        chunks.put(chunk.ordinal, chunk);
+        if (chunk.last) {
+            lastOrdinal.update(chunk.ordinal);
+        }
+        if (timer.value() == null) {
+            long at = ctx.timerService().currentProcessingTime() + timeoutMillis;
+            ctx.timerService().registerProcessingTimeTimer(at);
+            timer.update(at);
+        }
+        Integer last = lastOrdinal.value();
+        if (last != null && allPresent(last)) {
+            emit(ctx, out, true);
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Row> out) throws Exception {
+        incomplete.inc();
+        emit(ctx, out, false);
+    }
+
+    private boolean allPresent(int last) throws Exception {
+        for (int i = 1; i <= last; i++) {
+            if (!chunks.contains(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void emit(Context ctx, Collector<Row> out, boolean complete) throws Exception {
+        List<Map.Entry<Integer, PartialChunk>> pieces = new ArrayList<>();
+        chunks.entries().forEach(pieces::add);
+        pieces.sort(Map.Entry.comparingByKey());
+        StringBuilder line = new StringBuilder();
+        int length = 0;
+        for (Map.Entry<Integer, PartialChunk> piece : pieces) {
+            String log = piece.getValue().log;
+            length += log.length();
+            if (line.length() < maxLineChars) {
+                line.append(log, 0, Math.min(log.length(), maxLineChars - line.length()));
+            }
+        }
+        String record = FireLensParser.reassembled(pieces.get(0).getValue(), line.toString(), complete, length);
+        long now = ctx.timerService().currentProcessingTime();
+        Row row = rows.parse(new RawLogEvent(RawLogEvent.Envelope.NONE, null, null, record), now,
+                deadLetter -> ctx.output(DecodeFunction.DEAD_LETTERS, deadLetter));
+        if (row != null) {
+            out.collect(row);
+        }
+        Long pending = timer.value();
+        if (pending != null) {
+            ctx.timerService().deleteProcessingTimeTimer(pending);
+        }
+        chunks.clear();
+        lastOrdinal.clear();
+        timer.clear();
+    }
+}

@@ -1,0 +1,16 @@
+package dev.nagare.udf.functions;
+
+import dev.nagare.udf.parse.SqlStatements;
+
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.functions.ScalarFunction;
+
+/** {@code SQL_TABLES(db_query)}: the tables a statement names, lower case, as an array. */
+public final class SqlTablesFunction extends ScalarFunction {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "SQL_TABLES";
+
+    public @DataTypeHint("ARRAY<STRING>") String[] eval(String sql) {
+        return sql == null ? null : SqlStatements.tables(sql).toArray(new String[0]);
+    }
+}
