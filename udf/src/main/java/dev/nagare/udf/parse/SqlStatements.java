@@ -67,6 +67,10 @@ public final class SqlStatements {
     }
 
     private static String blankLiteralsAndComments(String sql) {
-        return LITERALS_AND_COMMENTS.matcher(sql).replaceAll(" '' ");
+        // A literal becomes '' (still a value), a comment becomes a space (gone).
+        return LITERALS_AND_COMMENTS.matcher(sql).replaceAll(m -> {
+            char first = m.group().charAt(0);
+            return first == '\'' || first == '"' ? "''" : " ";
+        });
     }
 }

@@ -118,6 +118,43 @@ class RecordDecoderTest {
         assertThatThrownBy(() -> decoder.decode(new byte[0])).isInstanceOf(DecodeException.class).hasMessage("empty record");
     }
 
+    @Test
+    void deaggregatesKplRecords() throws Exception {
+        byte[] cwl = Examples.bytes("kinesis-records/cwl-subscription-data-lambda.bin");
+        byte[] json = "{\"log\":\"hello\",\"container_id\":\"c1\"}\n".getBytes(StandardCharsets.UTF_8);
+        DecodedRecord r = decoder.decode(KplTestRecords.aggregate(cwl, json));
+        assertThat(r.kind()).isEqualTo(DecodedRecord.Kind.KPL_AGGREGATE);
+        assertThat(r.events()).hasSize(8);
+        assertThat(r.events().get(0).envelope().logGroup()).isEqualTo("/aws/lambda/orders-api");
+        assertThat(r.events().get(7).message()).isEqualTo("{\"log\":\"hello\",\"container_id\":\"c1\"}");
+    }
+
+    @Test
+    void rejectsABrokenKplRecord() {
+        byte[] aggregate = KplTestRecords.aggregate("abc".getBytes(StandardCharsets.UTF_8));
+        byte[] corrupt = aggregate.clone();
+        corrupt[6] ^= 1;
+        assertThatThrownBy(() -> decoder.decode(corrupt)).isInstanceOf(DecodeException.class)
+                .hasMessage("KPL aggregated record has a wrong MD5 checksum");
+        byte[] cut = Arrays.copyOf(aggregate, aggregate.length - 3);
+        assertThatThrownBy(() -> decoder.decode(cut)).isInstanceOf(DecodeException.class);
+    }
+
+    @Test
+    void inflatesZlibRecords() throws Exception {
+        byte[] line = "{\"log\":\"zipped\",\"container_id\":\"c1\"}\n".getBytes(StandardCharsets.UTF_8);
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
+        deflater.setInput(line);
+        deflater.finish();
+        byte[] buffer = new byte[256];
+        byte[] zlib = Arrays.copyOf(buffer, deflater.deflate(buffer));
+        DecodedRecord r = decoder.decode(zlib);
+        assertThat(r.kind()).isEqualTo(DecodedRecord.Kind.JSON);
+        assertThat(r.events().get(0).message()).isEqualTo("{\"log\":\"zipped\",\"container_id\":\"c1\"}");
+        assertThatThrownBy(() -> decoder.decode(Arrays.copyOf(zlib, zlib.length - 4)))
+                .isInstanceOf(DecodeException.class).hasMessage("truncated zlib stream");
+    }
+
     private static byte[] gzip(String text) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
