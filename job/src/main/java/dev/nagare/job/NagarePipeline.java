@@ -141,7 +141,7 @@ public final class NagarePipeline {
         int id = Schemas.LOGS_EVENT_ID;
         DataStream<Row> unique = events
                 .filter(row -> row.getField(id) != null).name("with-event-id").uid("with-event-id")
-                .keyBy(row -> (String) row.getField(id), Types.STRING)
+                .keyBy(Deduplicator::key, Types.STRING)
                 .process(new Deduplicator(ttl), DecodeFunction.LOG_ROW_TYPE).name("dedup-by-event-id").uid("dedup-by-event-id");
         DataStream<Row> withoutId = events
                 .filter(row -> row.getField(id) == null).name("without-event-id").uid("without-event-id");

@@ -29,6 +29,20 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
     private transient Counter duplicates;
     private transient LogTypeMetrics duplicatesByType;
 
+    /**
+     * What makes two rows the same event. CloudTrail's eventID is global, so one event delivered
+     * through two trails is caught; a CloudWatch event id is only taken together with the account,
+     * log group and stream it came from.
+     */
+    public static String key(Row row) {
+        String eventId = (String) row.getField(Schemas.LOGS_EVENT_ID);
+        if ("cloudtrail".equals(row.getField(Schemas.LOGS_LOG_TYPE))) {
+            return eventId;
+        }
+        return row.getField(Schemas.LOGS_ACCOUNT) + "|" + row.getField(Schemas.LOGS_LOG_GROUP) + "|"
+                + row.getField(Schemas.LOGS_LOG_STREAM) + "|" + eventId;
+    }
+
     public Deduplicator(Duration ttl) {
         this.ttl = ttl;
     }

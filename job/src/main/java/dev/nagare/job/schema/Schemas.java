@@ -103,6 +103,9 @@ public final class Schemas {
     /** Positions of the {@link #LOGS} columns the DataStream part of the job reads. */
     public static final int LOGS_EVENT_ID = DataType.getFieldNames(LOGS).indexOf("event_id");
     public static final int LOGS_LOG_TYPE = DataType.getFieldNames(LOGS).indexOf("log_type");
+    public static final int LOGS_ACCOUNT = DataType.getFieldNames(LOGS).indexOf("account");
+    public static final int LOGS_LOG_GROUP = DataType.getFieldNames(LOGS).indexOf("log_group");
+    public static final int LOGS_LOG_STREAM = DataType.getFieldNames(LOGS).indexOf("log_stream");
 
     /** A {@link #LOGS} row from a parsed event, in column order. */
     public static Row logRow(NormalizedEvent e) {

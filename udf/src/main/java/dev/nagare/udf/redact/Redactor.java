@@ -12,8 +12,12 @@ import java.util.regex.Pattern;
 public final class Redactor {
     public static final String MASK = "*****";
 
-    /** A single- or double-quoted SQL string, with backslash or doubled-quote escapes. */
-    private static final String QUOTED = "(?:'(?:[^'\\\\]|\\\\.|'')*'|\"(?:[^\"\\\\]|\\\\.|\"\")*\")";
+    /**
+     * A single- or double-quoted SQL string, with backslash or doubled-quote escapes; or one
+     * quoted with escaped quotes ({@code \'secret\'}), as a raw MySQL audit line writes it.
+     */
+    private static final String QUOTED =
+            "(?:\\\\'.*?\\\\'|'(?:[^'\\\\]|\\\\.|'')*'|\"(?:[^\"\\\\]|\\\\.|\"\")*\")";
 
     private static final Pattern SQL_SECRETS =
             Pattern.compile(

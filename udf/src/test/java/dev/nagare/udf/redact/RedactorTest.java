@@ -19,6 +19,12 @@ class RedactorTest {
     }
 
     @Test
+    void masksPasswordsInRawAuditLines() {
+        assertThat(Redactor.redact("1717236902118204,db,dba,h,5,6,QUERY,mysql,'ALTER USER \\'a\\'@\\'%\\' IDENTIFIED BY \\'p,w\\'',0"))
+                .isEqualTo("1717236902118204,db,dba,h,5,6,QUERY,mysql,'ALTER USER \\'a\\'@\\'%\\' IDENTIFIED BY *****',0");
+    }
+
+    @Test
     void leavesOrdinaryStatementsAlone() {
         String sql = "SELECT id FROM users WHERE password_changed_at < NOW() AND note = 'identified'";
         assertThat(Redactor.redact(sql)).isEqualTo(sql);

@@ -1,0 +1,84 @@
+package dev.nagare.job.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nagare.job.source.RecordSource;
+import dev.nagare.udf.Examples;
+
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+/** Kinesis record payloads for tests: the shared examples and envelopes built on the spot. */
+public final class Records {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Records() {}
+
+    public static byte[] example(String name) {
+        return Examples.bytes(name);
+    }
+
+    public static List<String> exampleLines(String name) {
+        return Examples.lines(name);
+    }
+
+    /** A gzip CWL DATA_MESSAGE with one event per message, ids {@code idPrefix-0, -1, ...}. */
+    public static byte[] cwl(String logGroup, String idPrefix, long timestamp, String... messages) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("messageType", "DATA_MESSAGE");
+        root.put("owner", "111122223333");
+        root.put("logGroup", logGroup);
+        root.put("logStream", "stream-1");
+        root.putArray("subscriptionFilters").add("test");
+        ArrayNode events = root.putArray("logEvents");
+        for (int i = 0; i < messages.length; i++) {
+            events.addObject().put("id", idPrefix + "-" + i).put("timestamp", timestamp + i).put("message", messages[i]);
+        }
+        try {
+            return gzip(JSON.writeValueAsBytes(root));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static byte[] gzip(byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** A bounded source of the given payloads, in order, read by one reader. */
+    public static RecordSource source(List<byte[]> records) {
+        ArrayList<byte[]> copy = new ArrayList<>(records);
+        return RecordSource.single(new DataGeneratorSource<>(new FromList(copy), copy.size(), RateLimiterStrategy.noOp(),
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    }
+
+    private static final class FromList implements GeneratorFunction<Long, byte[]> {
+        private static final long serialVersionUID = 1L;
+        private final ArrayList<byte[]> records;
+
+        FromList(ArrayList<byte[]> records) {
+            this.records = records;
+        }
+
+        @Override
+        public byte[] map(Long index) {
+            return records.get(index.intValue());
+        }
+    }
+}
