@@ -69,6 +69,7 @@ class IngestFormatsITCase {
         records.add(secrets());
         records.add(appSecrets());
         records.add("not a log record, just noise\u0000\u0001".getBytes(StandardCharsets.UTF_8));
+        records.add(Records.cwl("/ecs/bulk-export", "big", 1717236904000L, "x".repeat(1_000_000))); // a 1 MB event
         records.add(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0}); // gzip header and nothing else
         // At-least-once delivery: every example record comes a second time.
         for (String name : EXAMPLE_RECORDS) {
@@ -124,11 +125,12 @@ class IngestFormatsITCase {
                 "lambda|7",         // the Lambda example (its copy inside the KPL aggregate is a duplicate)
                 "mysql_audit|11",   // 6 Aurora example lines + 5 good statements with passwords
                 "postgres_audit|2", // the account-level policy example
-                "text|12");         // ECS 4, FireLens 5, the KPL and zlib FireLens lines, the noise record
+                "text|13");         // ECS 4, FireLens 5, the KPL and zlib FireLens lines, noise, the 1 MB line
         // The examples reuse CloudWatch ids across log groups: an id is unique within its stream.
         assertThat(lake.count("SELECT count(*) FROM logs WHERE event_id IS NOT NULL"))
                 .isEqualTo(lake.count("SELECT count(DISTINCT (account, log_group, log_stream, event_id)) FROM logs WHERE event_id IS NOT NULL"))
-                .isEqualTo(32); // every CWL event: 26 examples + 6 with secrets
+                .isEqualTo(33); // every CWL event: 26 examples + 6 with secrets + the 1 MB one
+        assertThat(lake.count("SELECT length(message) FROM logs WHERE log_group = '/ecs/bulk-export'")).isEqualTo(1_000_000);
     }
 
     @Test

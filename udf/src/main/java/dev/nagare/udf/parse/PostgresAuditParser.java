@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
 public final class PostgresAuditParser {
     /** Host may be IPv6 (colons), so the prefix anchors on '@' and ':[pid]:'. */
     private static final Pattern PREFIX = Pattern.compile(
-            "(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2})(?:\\.\\d+)? (\\S+):(.*?):([^@\\n]*)@([^:\\n]*):\\[(\\d+)\\]:([A-Z0-9]+):\\s{1,2}(.*)",
+            // The zone is a word or an offset: a greedy \\S+ there would swallow the whole prefix and backtrack.
+            "(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2})(?:\\.\\d+)? ([A-Za-z]+|[+-][\\d:]+):([^@\\n]*?):([^@\\n]*)@([^:\\n]*):\\[(\\d+)\\]:([A-Z0-9]+):\\s{1,2}(.*)",
             Pattern.DOTALL);
     private static final Pattern HOST_PORT = Pattern.compile("(.*)\\((\\d+)\\)");
     private static final Pattern FAILED_LOGIN = Pattern.compile(

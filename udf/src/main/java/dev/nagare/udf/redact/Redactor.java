@@ -47,20 +47,79 @@ public final class Redactor {
         if (text == null || text.isEmpty()) {
             return text;
         }
+        // One cheap pass finds which patterns can match at all; most log lines need none of them.
+        int triggers = triggers(text);
+        if (triggers == 0) {
+            return text;
+        }
         String out = text;
-        if (containsIgnoreCase(out, "password") || containsIgnoreCase(out, "identified")) {
+        if ((triggers & SQL) != 0) {
             out = SQL_SECRETS.matcher(out).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + MASK));
         }
-        if (containsIgnoreCase(out, "secret")) {
+        if ((triggers & SECRET_KEY) != 0) {
             out = AWS_SECRET.matcher(out).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + MASK));
         }
-        if (containsIgnoreCase(out, "bearer")) {
+        if ((triggers & TOKEN) != 0) {
             out = BEARER.matcher(out).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + MASK));
         }
-        if (out.contains("://")) {
+        if ((triggers & URL) != 0) {
             out = BASIC_AUTH_URL.matcher(out).replaceAll("$1" + MASK + "$2");
         }
-        return maskCards(out);
+        return (triggers & DIGITS) != 0 ? maskCards(out) : out;
+    }
+
+    private static final int SQL = 1;
+    private static final int SECRET_KEY = 2;
+    private static final int TOKEN = 4;
+    private static final int URL = 8;
+    private static final int DIGITS = 16;
+
+    /** Which families of secrets the text may hold, found in a single scan of its characters. */
+    static int triggers(String text) {
+        int found = 0;
+        int digits = 0;
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                if (++digits >= 13) {
+                    found |= DIGITS;
+                }
+                continue;
+            }
+            if (c != ' ' && c != '-') {
+                digits = 0; // card numbers may be grouped by spaces or dashes
+            }
+            switch (c | 0x20) { // ASCII lower case; other characters never match a keyword below
+                case 'p':
+                    if (text.regionMatches(true, i, "password", 0, 8)) {
+                        found |= SQL;
+                    }
+                    break;
+                case 'i':
+                    if (text.regionMatches(true, i, "identified", 0, 10)) {
+                        found |= SQL;
+                    }
+                    break;
+                case 's':
+                    if (text.regionMatches(true, i, "secret", 0, 6)) {
+                        found |= SECRET_KEY;
+                    }
+                    break;
+                case 'b':
+                    if (text.regionMatches(true, i, "bearer", 0, 6)) {
+                        found |= TOKEN;
+                    }
+                    break;
+                case ':':
+                    if (text.startsWith("://", i)) {
+                        found |= URL;
+                    }
+                    break;
+                default:
+            }
+        }
+        return found;
     }
 
     private static String maskCards(String text) {
@@ -95,15 +154,5 @@ public final class Redactor {
             dbl = !dbl;
         }
         return sum % 10 == 0;
-    }
-
-    private static boolean containsIgnoreCase(String haystack, String needle) {
-        int max = haystack.length() - needle.length();
-        for (int i = 0; i <= max; i++) {
-            if (haystack.regionMatches(true, i, needle, 0, needle.length())) {
-                return true;
-            }
-        }
-        return false;
     }
 }

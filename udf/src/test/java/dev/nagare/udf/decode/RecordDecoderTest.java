@@ -119,6 +119,26 @@ class RecordDecoderTest {
     }
 
     @Test
+    void decodesATenMegabyteRecordOfOneMegabyteMessages() throws Exception {
+        StringBuilder json = new StringBuilder("{\"messageType\":\"DATA_MESSAGE\",\"owner\":\"1\",\"logGroup\":\"/ecs/big\","
+                + "\"logStream\":\"s\",\"subscriptionFilters\":[],\"logEvents\":[");
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 10; i++) {
+            StringBuilder message = new StringBuilder(1_000_000);
+            while (message.length() < 1_000_000) {
+                message.append(Long.toString(random.nextLong(), 36)); // poorly compressible, like real payloads
+            }
+            message.setLength(1_000_000);
+            json.append(i == 0 ? "" : ",").append("{\"id\":\"").append(i).append("\",\"timestamp\":1,\"message\":\"")
+                    .append(message).append("\"}");
+        }
+        byte[] record = gzip(json.append("]}").toString());
+        assertThat(record.length).isGreaterThan(5_000_000).isLessThanOrEqualTo(10 * 1024 * 1024);
+        DecodedRecord r = decoder.decode(record);
+        assertThat(r.events()).hasSize(10).allSatisfy(e -> assertThat(e.message()).hasSize(1_000_000));
+    }
+
+    @Test
     void deaggregatesKplRecords() throws Exception {
         byte[] cwl = Examples.bytes("kinesis-records/cwl-subscription-data-lambda.bin");
         byte[] json = "{\"log\":\"hello\",\"container_id\":\"c1\"}\n".getBytes(StandardCharsets.UTF_8);
