@@ -62,6 +62,8 @@ class IngestFormatsITCase {
         for (int i : new int[] {0, 1, 2, 3, 6, 5, 4, 7, 8}) {
             records.add((fireLens.get(i) + "\n").getBytes(StandardCharsets.UTF_8));
         }
+        // The first piece of a line whose other pieces never come.
+        records.add((fireLens.get(4).replace("3ca26e62", "0rphan00") + "\n").getBytes(StandardCharsets.UTF_8));
         records.add(dev.nagare.udf.decode.KplTestRecords.aggregate(
                 Records.example("kinesis-records/cwl-subscription-data-lambda.bin"),
                 fireLens.get(0).replace("POST /orders", "POST /kpl").getBytes(StandardCharsets.UTF_8)));
@@ -125,7 +127,8 @@ class IngestFormatsITCase {
                 "lambda|7",         // the Lambda example (its copy inside the KPL aggregate is a duplicate)
                 "mysql_audit|11",   // 6 Aurora example lines + 5 good statements with passwords
                 "postgres_audit|2", // the account-level policy example
-                "text|13");         // ECS 4, FireLens 5, the KPL and zlib FireLens lines, noise, the 1 MB line
+                "text|14");         // ECS 4, FireLens 5, the KPL and zlib FireLens lines, noise, the 1 MB line,
+                                    // the orphaned first piece of a split line
         // The examples reuse CloudWatch ids across log groups: an id is unique within its stream.
         assertThat(lake.count("SELECT count(*) FROM logs WHERE event_id IS NOT NULL"))
                 .isEqualTo(lake.count("SELECT count(DISTINCT (account, log_group, log_stream, event_id)) FROM logs WHERE event_id IS NOT NULL"))
@@ -138,6 +141,13 @@ class IngestFormatsITCase {
         assertThat(lake.lines("SELECT level, length(message) > 42000, starts_with(message, 'Bulk import rejected rows: row-00000,'),"
                 + " attributes['nagare_partial_incomplete'] FROM logs WHERE message LIKE 'Bulk import%'"))
                 .containsExactly("ERROR|true|true|null");
+    }
+
+    @Test
+    void aPieceWhoseRestNeverComesIsKeptMarkedIncomplete() throws Exception {
+        assertThat(lake.lines("SELECT log_type, length(message), attributes['nagare_partial_incomplete'] FROM logs "
+                + "WHERE attributes['nagare_partial_incomplete'] IS NOT NULL"))
+                .containsExactly("text|16384|true");
     }
 
     @Test

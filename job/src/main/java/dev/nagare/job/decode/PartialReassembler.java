@@ -33,6 +33,8 @@ import java.util.Map;
 public final class PartialReassembler extends KeyedProcessFunction<String, PartialChunk, Row> {
     private static final long serialVersionUID = 1L;
 
+    private static final long END_OF_INPUT = Long.MAX_VALUE;
+
     private final EventParser parser;
     private final long timeoutMillis;
     private final int maxLineChars;
@@ -77,6 +79,9 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
         if (timer.value() == null) {
             long at = ctx.timerService().currentProcessingTime() + timeoutMillis;
             ctx.timerService().registerProcessingTimeTimer(at);
+            // No watermark reaches this operator before the input ends, and at the end of a bounded
+            // input (a replay) pending processing-time timers are dropped: this timer fires then.
+            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
             timer.update(at);
         }
         Integer last = lastOrdinal.value();
@@ -87,6 +92,9 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Row> out) throws Exception {
+        if (chunks.isEmpty()) {
+            return;
+        }
         incomplete.inc();
         emit(ctx, out, false);
     }
@@ -123,6 +131,7 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
         Long pending = timer.value();
         if (pending != null) {
             ctx.timerService().deleteProcessingTimeTimer(pending);
+            ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
         }
         chunks.clear();
         lastOrdinal.clear();

@@ -69,6 +69,19 @@ class NagareConfigTest {
     }
 
     @Test
+    void routesAreCheckedAndComeFirst() {
+        NagareConfig config = NagareConfig.fromGroups(group("parse", "routes", "mysql_audit:/custom/db-audit/.*; app:/k8s/.+"));
+        assertThat(config.routes()).extracting(Object::toString)
+                .containsExactly("/custom/db-audit/.* -> mysql_audit", "/k8s/.+ -> app");
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("parse", "routes", "mysql:/custom/.*")))
+                .hasMessage("Invalid configuration value 'mysql:/custom/.*' for key 'routes' in group 'parse': must be "
+                        + "'<log_type>:<log group regex>' entries separated by ';' with log_type one of "
+                        + "app, lambda, mysql_audit, postgres_audit, cloudtrail, text");
+        assertThatThrownBy(() -> NagareConfig.fromGroups(group("parse", "routes", "app:/ecs/(unclosed")))
+                .hasMessageStartingWith("Invalid configuration value 'app:/ecs/(unclosed' for key 'routes' in group 'parse': must be");
+    }
+
+    @Test
     void unknownKeyNamesTheKnownOnes() {
         assertThatThrownBy(() -> NagareConfig.fromGroups(group("lake", "pth", "/tmp/lake")))
                 .isInstanceOf(ConfigException.class)
