@@ -1,8 +1,8 @@
 -- id: db_privilege_change
 -- title: Database privileges changed
 -- severity: high
--- description: A successful GRANT, REVOKE, CREATE/ALTER/DROP/RENAME USER or SET PASSWORD in a
---   MySQL-family audit log. Privilege changes outside a change window are a classic step of
+-- description: A successful GRANT, REVOKE, CREATE/ALTER/DROP/RENAME USER (or ROLE) or SET PASSWORD
+--   in a MySQL-family or PostgreSQL audit log. Privilege changes outside a change window are a classic step of
 --   persistence after a database account is compromised.
 -- runbook: docs/RULES.md#db_privilege_change
 -- dedup: 1h
@@ -25,7 +25,7 @@ SELECT
         'log_group' VALUE log_group,
         'event_id' VALUE event_id) AS details
 FROM logs
-WHERE log_type = 'mysql_audit'
-  AND db_operation = 'QUERY'
-  AND db_retcode = 0
-  AND REGEXP(db_query, '(?is)^\s*(/\*.*?\*/\s*)*(GRANT|REVOKE|(CREATE|ALTER|DROP|RENAME)\s+USER|SET\s+PASSWORD)\b')
+WHERE log_type IN ('mysql_audit', 'postgres_audit')
+  AND db_query IS NOT NULL
+  AND COALESCE(db_retcode, 0) = 0
+  AND SQL_VERB(db_query) IN ('GRANT', 'REVOKE', 'CREATE USER', 'ALTER USER', 'DROP USER', 'RENAME USER', 'SET PASSWORD')

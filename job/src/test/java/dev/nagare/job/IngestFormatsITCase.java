@@ -151,6 +151,13 @@ class IngestFormatsITCase {
     }
 
     @Test
+    void privilegeChangesAlertWithoutTheirPasswords() throws Exception {
+        assertThat(lake.lines("SELECT rule_id, group_key, summary FROM alerts ORDER BY summary")).containsExactly(
+                "db_privilege_change|dba@10.0.0.9|privilege change by dba from 10.0.0.9: ALTER ROLE app WITH PASSWORD *****",
+                "db_privilege_change|dba@10.0.0.9|privilege change by dba from 10.0.0.9: ALTER USER 'app'@'%' IDENTIFIED BY *****");
+    }
+
+    @Test
     void kplAndZlibRecordsAreDecoded() throws Exception {
         assertThat(lake.count("SELECT count(*) FROM logs WHERE message LIKE '%POST /kpl%'")).isEqualTo(1);
         assertThat(lake.count("SELECT count(*) FROM logs WHERE message = 'zlib ok'")).isEqualTo(1);
