@@ -1,5 +1,6 @@
 package dev.nagare.job;
 
+import dev.nagare.job.alerts.Destination;
 import dev.nagare.job.config.ConfigException;
 import dev.nagare.job.config.ConfigLoader;
 import dev.nagare.job.config.NagareConfig;
@@ -37,23 +38,26 @@ public final class LocalMain {
     public static void main(String[] args) throws Exception {
         NagareConfig config;
         List<Rule> rules;
+        List<Destination> destinations;
         try {
             config = ConfigLoader.load(args);
             rules = RuleLoader.load(config);
+            destinations = Destination.fromConfig(config, System::getenv);
         } catch (ConfigException | RuleException e) {
             System.err.println("nagare: " + e.getMessage());
             System.exit(2);
             return;
         }
-        run(config, rules);
+        run(config, rules, destinations);
     }
 
-    static void run(NagareConfig config, List<Rule> rules) throws Exception {
+    static void run(NagareConfig config, List<Rule> rules, List<Destination> destinations) throws Exception {
         int port = config.get(NagareOptions.LOCAL_WEB_UI_PORT);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flinkConfiguration(config));
         env.setParallelism(config.get(NagareOptions.LOCAL_PARALLELISM));
         env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());
-        new NagarePipeline(config, Sources.create(config), NagareJob.alertSink(config), rules).attachTo(env);
+        new NagarePipeline(config, Sources.create(config), NagareJob.alertSink(config),
+                destinations, rules).attachTo(env);
 
         JobClient job = env.executeAsync("nagare (local)");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> cancel(job), "nagare-shutdown"));

@@ -1,6 +1,7 @@
 package dev.nagare.job;
 
 import dev.nagare.job.alerts.PrintAlertSink;
+import dev.nagare.job.alerts.Destination;
 import dev.nagare.job.config.ConfigException;
 import dev.nagare.job.config.ConfigLoader;
 import dev.nagare.job.config.NagareConfig;
@@ -30,9 +31,11 @@ public final class NagareJob {
     public static void main(String[] args) throws Exception {
         NagareConfig config;
         List<Rule> rules;
+        List<Destination> destinations;
         try {
             config = ConfigLoader.load(args);
             rules = RuleLoader.load(config);
+            destinations = Destination.fromConfig(config, System::getenv);
         } catch (ConfigException | RuleException e) {
             // One clear line first; the exception then fails the submission.
             LOG.error(e.getMessage());
@@ -45,7 +48,7 @@ public final class NagareJob {
             env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());
         }
         LOG.info("Starting Nagare with {} rules: {}", rules.size(), rules.stream().map(Rule::id).toArray());
-        new NagarePipeline(config, Sources.create(config), alertSink(config), rules).attachTo(env);
+        new NagarePipeline(config, Sources.create(config), alertSink(config), destinations, rules).attachTo(env);
         env.execute("nagare");
     }
 

@@ -1,5 +1,7 @@
 package dev.nagare.job;
 
+import dev.nagare.job.alerts.DeliveryFunction;
+import dev.nagare.job.alerts.Destination;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.decode.DecodeFunction;
@@ -17,6 +19,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -26,6 +29,7 @@ import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
 import org.apache.flink.table.api.config.TableConfigOptions;
+import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
 import org.apache.flink.table.types.DataType;
 import org.apache.flink.types.Row;
 
@@ -36,7 +40,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.apache.flink.table.api.Expressions.$;
 import static org.apache.flink.table.api.Expressions.sourceWatermark;
@@ -50,7 +57,8 @@ import static org.apache.flink.table.api.Expressions.sourceWatermark;
  * <pre>
  * records ─► decode+parse ─► logs ─┬─► lake logs/
  *               │                  ├─► sql/rollups/metrics_1m.sql ─► lake metrics_1m/
- *               │                  └─► sql/rules/*.sql ─► alerts ─┬─► alert sink
+ *               │                  └─► sql/rules/*.sql ─► alerts ─┬─► printed
+ *               │                                                  ├─► webhook / Lambda ─► undelivered ─► lake alerts_undelivered/
  *               │                                                  └─► lake alerts/
  *               └─► dead letters ─► lake dead_letter/
  * </pre>
@@ -61,6 +69,7 @@ public final class NagarePipeline {
     private final NagareConfig config;
     private final RecordSource source;
     private final Sink<Row> alertSink;
+    private final List<Destination> destinations;
     private final List<Rule> rules;
     private final EventParser parser;
 
@@ -70,9 +79,21 @@ public final class NagarePipeline {
      * @param rules the enabled detection rules
      */
     public NagarePipeline(NagareConfig config, RecordSource source, Sink<Row> alertSink, List<Rule> rules) {
+        this(config, source, alertSink, List.of(), rules);
+    }
+
+    /**
+     * @param source Kinesis record payloads
+     * @param alertSink where alerts are printed besides the lake; null for none
+     * @param destinations webhook and Lambda destinations alerts are delivered to
+     * @param rules the enabled detection rules
+     */
+    public NagarePipeline(NagareConfig config, RecordSource source, Sink<Row> alertSink, List<Destination> destinations,
+                          List<Rule> rules) {
         this.config = config;
         this.source = source;
         this.alertSink = alertSink;
+        this.destinations = List.copyOf(destinations);
         this.rules = List.copyOf(rules);
         this.parser = new EventParser(config.routes());
     }
@@ -124,12 +145,41 @@ public final class NagarePipeline {
             // One conversion feeds both outputs, so each rule is planned and evaluated once.
             DataStream<Row> alertStream = tEnv.toDataStream(alerts, Schemas.ALERTS);
             if (alertSink != null) {
-                alertStream.sinkTo(alertSink).name("alert-delivery").uid("alert-delivery");
+                alertStream.sinkTo(alertSink).name("alert-print").uid("alert-print");
             }
             statements.add(lake.insertAlerts(tEnv.fromDataStream(alertStream,
                     Schema.newBuilder().fromRowDataType(Schemas.ALERTS).build())));
+            DataStream<Row> undelivered = deliver(alertStream);
+            if (undelivered != null) {
+                statements.add(lake.insertUndelivered(tEnv.fromDataStream(undelivered,
+                        Schema.newBuilder().fromRowDataType(Schemas.ALERTS_UNDELIVERED).build())));
+            }
         }
         statements.attachAsDataStream();
+    }
+
+    /**
+     * Sends each alert to every destination whose filter takes it, each destination through its
+     * own bounded async queue; returns the alerts that could not be delivered, or null without
+     * destinations.
+     */
+    private DataStream<Row> deliver(DataStream<Row> alerts) {
+        Map<String, List<String>> tagsByRule = new HashMap<>();
+        rules.forEach(rule -> tagsByRule.put(rule.id(), rule.tags()));
+        DataStream<Row> undelivered = null;
+        for (Destination destination : destinations) {
+            DataStream<Row> routed = alerts
+                    .filter(alert -> destination.accepts(alert, tagsByRule))
+                    .name("route-to-" + destination.name())
+                    .uid("route-to-" + destination.name());
+            DataStream<Row> failed = AsyncDataStream.unorderedWait(routed, new DeliveryFunction(destination),
+                            destination.asyncTimeout().toMillis(), TimeUnit.MILLISECONDS, destination.maxInFlight())
+                    .returns(ExternalTypeInfo.of(Schemas.ALERTS_UNDELIVERED))
+                    .name("deliver-to-" + destination.name())
+                    .uid("deliver-to-" + destination.name());
+            undelivered = undelivered == null ? failed : undelivered.union(failed);
+        }
+        return undelivered;
     }
 
     /** Drops re-delivered events by {@code event_id}; events without an id cannot be told apart and pass. */

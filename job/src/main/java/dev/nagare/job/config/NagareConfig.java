@@ -48,6 +48,13 @@ public final class NagareConfig implements Serializable {
         check(NagareOptions.DEDUP_TTL, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 1 h (0 s turns it off)");
         check(NagareOptions.PARTIAL_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.MAX_LINE_CHARS, (Integer v) -> v >= 16384, "must be an integer >= 16384");
+        check(NagareOptions.DELIVERY_CONNECT_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 5 s");
+        check(NagareOptions.DELIVERY_REQUEST_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 s");
+        check(NagareOptions.DELIVERY_MAX_WAIT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 min");
+        check(NagareOptions.DELIVERY_INITIAL_BACKOFF, NagareConfig::atLeastOneMilli, "must be a duration such as 1 s");
+        check(NagareOptions.DELIVERY_MAX_BACKOFF, NagareConfig::atLeastOneMilli, "must be a duration such as 60 s");
+        check(NagareOptions.DELIVERY_RATE_LIMIT, (Double v) -> v > 0 && v <= 1000, "must be a number of requests per second above 0 and at most 1000");
+        check(NagareOptions.DELIVERY_MAX_IN_FLIGHT, (Integer v) -> v >= 1 && v <= 100_000, "must be an integer from 1 to 100000");
         check(NagareOptions.WATERMARK_DELAY, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 30 s");
         check(NagareOptions.IDLE_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.CHECKPOINT_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
@@ -130,9 +137,14 @@ public final class NagareConfig implements Serializable {
     }
 
     private static ConfigException invalid(String group, String key, String value, String allowed) {
+        String shown = SECRET_KEYS.contains(group + "." + key) ? "(hidden)" : "'" + value + "'";
         return new ConfigException(
-                "Invalid configuration value '" + value + "' for key '" + key + "' in group '" + group + "': " + allowed);
+                "Invalid configuration value " + shown + " for key '" + key + "' in group '" + group + "': " + allowed);
     }
+
+    /** Keys whose values are secrets: never part of a message. */
+    public static final java.util.Set<String> SECRET_KEYS =
+            java.util.Set.of(NagareOptions.WEBHOOK_URL.key(), NagareOptions.WEBHOOK_HEADERS.key());
 
     /** What the option's type accepts, in words. */
     private static String typeRule(ConfigOption<?> option) {
@@ -154,6 +166,9 @@ public final class NagareConfig implements Serializable {
         }
         if (type == Duration.class) {
             return "must be a duration such as 30 s or 5 min";
+        }
+        if (type == Double.class) {
+            return "must be a number";
         }
         if (type == MemorySize.class) {
             return "must be a size such as 128 mb";
@@ -212,6 +227,10 @@ public final class NagareConfig implements Serializable {
         } catch (PatternSyntaxException e) {
             return false;
         }
+    }
+
+    private static boolean atLeastOneMilli(Duration d) {
+        return d.toMillis() >= 1;
     }
 
     private static boolean atLeastOneSecond(Duration d) {

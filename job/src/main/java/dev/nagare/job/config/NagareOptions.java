@@ -6,6 +6,7 @@ import org.apache.flink.configuration.MemorySize;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every setting of the job. A key is {@code <property group>.<key in the group>}: on Managed Flink
@@ -124,6 +125,114 @@ public final class NagareOptions {
                     .defaultValue(true)
                     .withDescription("Print every alert as one line to the task manager log (stdout in a local run).");
 
+    public static final ConfigOption<String> WEBHOOK_URL =
+            ConfigOptions.key("alerts.webhook.url")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Where alerts are POSTed: a literal https URL, 'env:NAME' for an environment variable, or the ARN "
+                            + "of a Secrets Manager secret. Never logged. Plain http is accepted for loopback addresses only.");
+
+    public static final ConfigOption<WebhookFormat> WEBHOOK_FORMAT =
+            ConfigOptions.key("alerts.webhook.format")
+                    .enumType(WebhookFormat.class)
+                    .defaultValue(WebhookFormat.SLACK)
+                    .withDescription("'slack': a Slack-compatible body (text and blocks); 'json': the alert as JSON.");
+
+    public static final ConfigOption<Map<String, String>> WEBHOOK_HEADERS =
+            ConfigOptions.key("alerts.webhook.headers")
+                    .mapType()
+                    .defaultValue(Map.of())
+                    .withDescription("Extra HTTP headers, e.g. 'Authorization:Bearer env:TOKEN' entries separated by ','; "
+                            + "a value 'env:NAME' is read from the environment.");
+
+    public static final ConfigOption<Severity> WEBHOOK_MIN_SEVERITY =
+            ConfigOptions.key("alerts.webhook.min-severity")
+                    .enumType(Severity.class)
+                    .defaultValue(Severity.INFO)
+                    .withDescription("Alerts below this severity are not sent to the webhook (they still reach the lake).");
+
+    public static final ConfigOption<List<String>> WEBHOOK_TAGS =
+            ConfigOptions.key("alerts.webhook.tags")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription("Send only alerts of rules with one of these tags (';'-separated); empty means every rule.");
+
+    public static final ConfigOption<String> LAMBDA_FUNCTION =
+            ConfigOptions.key("alerts.lambda.function")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Name or ARN of an AWS Lambda function invoked asynchronously (InvocationType=Event) with each alert.");
+
+    public static final ConfigOption<String> LAMBDA_REGION =
+            ConfigOptions.key("alerts.lambda.region")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Region of the Lambda function; default: the SDK's region provider chain.");
+
+    public static final ConfigOption<String> LAMBDA_ENDPOINT =
+            ConfigOptions.key("alerts.lambda.endpoint")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Endpoint override for the Lambda API (tests and private endpoints).");
+
+    public static final ConfigOption<Severity> LAMBDA_MIN_SEVERITY =
+            ConfigOptions.key("alerts.lambda.min-severity")
+                    .enumType(Severity.class)
+                    .defaultValue(Severity.INFO)
+                    .withDescription("Alerts below this severity are not sent to Lambda.");
+
+    public static final ConfigOption<List<String>> LAMBDA_TAGS =
+            ConfigOptions.key("alerts.lambda.tags")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription("Send only alerts of rules with one of these tags (';'-separated); empty means every rule.");
+
+    public static final ConfigOption<Duration> DELIVERY_CONNECT_TIMEOUT =
+            ConfigOptions.key("alerts.connect-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription("Connect timeout of one delivery attempt.");
+
+    public static final ConfigOption<Duration> DELIVERY_REQUEST_TIMEOUT =
+            ConfigOptions.key("alerts.request-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription("Timeout of one delivery attempt.");
+
+    public static final ConfigOption<Duration> DELIVERY_MAX_WAIT =
+            ConfigOptions.key("alerts.retry.max-wait")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription("How long an alert is retried before it goes to the alerts_undelivered table with the last error.");
+
+    public static final ConfigOption<Duration> DELIVERY_INITIAL_BACKOFF =
+            ConfigOptions.key("alerts.retry.initial-backoff")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription("First wait between attempts; it doubles up to alerts.retry.max-backoff, with jitter, "
+                            + "unless the destination says Retry-After.");
+
+    public static final ConfigOption<Duration> DELIVERY_MAX_BACKOFF =
+            ConfigOptions.key("alerts.retry.max-backoff")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription("Longest wait between attempts.");
+
+    public static final ConfigOption<Double> DELIVERY_RATE_LIMIT =
+            ConfigOptions.key("alerts.rate-limit")
+                    .doubleType()
+                    .defaultValue(1.0)
+                    .withDescription("Requests per second to each destination (Slack allows about 1 per webhook).");
+
+    public static final ConfigOption<Integer> DELIVERY_MAX_IN_FLIGHT =
+            ConfigOptions.key("alerts.max-in-flight")
+                    .intType()
+                    .defaultValue(1000)
+                    .withDescription("Alerts waiting or in flight per destination and subtask; more would slow the job down, "
+                            + "so keep it above the alerts an outage of alerts.retry.max-wait can gather.");
+
     // --- job --------------------------------------------------------------------------------
 
     public static final ConfigOption<Duration> WATERMARK_DELAY =
@@ -177,7 +286,10 @@ public final class NagareOptions {
                     LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_ROLLING_INTERVAL,
                     PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS,
                     RULES_DIRECTORY, RULES_DISABLED,
-                    ALERTS_PRINT,
+                    ALERTS_PRINT, WEBHOOK_URL, WEBHOOK_FORMAT, WEBHOOK_HEADERS, WEBHOOK_MIN_SEVERITY, WEBHOOK_TAGS,
+                    LAMBDA_FUNCTION, LAMBDA_REGION, LAMBDA_ENDPOINT, LAMBDA_MIN_SEVERITY, LAMBDA_TAGS,
+                    DELIVERY_CONNECT_TIMEOUT, DELIVERY_REQUEST_TIMEOUT, DELIVERY_MAX_WAIT, DELIVERY_INITIAL_BACKOFF,
+                    DELIVERY_MAX_BACKOFF, DELIVERY_RATE_LIMIT, DELIVERY_MAX_IN_FLIGHT,
                     WATERMARK_DELAY, IDLE_TIMEOUT, CHECKPOINT_INTERVAL,
                     LOCAL_WEB_UI_PORT, LOCAL_PARALLELISM, LOCAL_STATUS_INTERVAL, LOCAL_CHECKPOINT_DIR);
 }

@@ -31,6 +31,7 @@ public final class Lake {
     public static final String ALERTS = "alerts";
     public static final String DEAD_LETTER = "dead_letter";
     public static final String METRICS_1M = "metrics_1m";
+    public static final String ALERTS_UNDELIVERED = "alerts_undelivered";
 
     /** The per-minute rollup's columns (its SQL lives in {@code sql/rollups/metrics_1m.sql}). */
     public static final DataType METRICS_ROW =
@@ -66,6 +67,14 @@ public final class Lake {
     /** {@code metrics_1m/dt=YYYY-MM-DD/}: event counts per minute, log type, service and level. */
     public TablePipeline insertMetrics(Table metrics) {
         return byDay(metrics, "window_start", METRICS_1M, METRICS_ROW);
+    }
+
+    /** {@code alerts_undelivered/dt=YYYY-MM-DD/}, by the day delivery was given up. */
+    public TablePipeline insertUndelivered(Table undelivered) {
+        Table partitioned = undelivered.addColumns(dateFormat($("failed_at"), "yyyy-MM-dd").as("dt"));
+        return partitioned.insertInto(
+                table(ALERTS_UNDELIVERED, Schemas.ALERTS_UNDELIVERED, List.of("dt"), PartitionCommitTriggerType.PROCESS_TIME,
+                        "$dt 00:00:00", Duration.ZERO));
     }
 
     /**

@@ -96,6 +96,22 @@ public final class Schemas {
                     FIELD("runbook", STRING()),
                     FIELD("detected_at", TIMESTAMP(3)));
 
+    /** Alerts a destination did not take within the retry bound, with the destination and the last error. */
+    public static final DataType ALERTS_UNDELIVERED =
+            DataTypes.ROW(concat(DataType.getFields(ALERTS),
+                    FIELD("destination", STRING()),
+                    FIELD("error", STRING()),
+                    FIELD("attempts", INT()),
+                    FIELD("failed_at", TIMESTAMP(3))));
+
+    public static final int ALERTS_UNDELIVERED_ARITY = DataType.getFieldCount(ALERTS_UNDELIVERED);
+
+    private static DataTypes.Field[] concat(List<DataTypes.Field> first, DataTypes.Field... more) {
+        List<DataTypes.Field> all = new java.util.ArrayList<>(first);
+        all.addAll(List.of(more));
+        return all.toArray(new DataTypes.Field[0]);
+    }
+
     /** The columns every rule's SELECT must return; the job adds the rest of {@link #ALERTS}. */
     public static final List<String> RULE_OUTPUT_COLUMNS =
             List.of("group_key", "window_start", "window_end", "event_count", "summary", "details");

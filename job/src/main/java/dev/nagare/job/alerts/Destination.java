@@ -1,0 +1,162 @@
+package dev.nagare.job.alerts;
+
+import dev.nagare.job.config.ConfigException;
+import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.config.NagareOptions;
+import dev.nagare.job.config.Severity;
+import dev.nagare.job.config.WebhookFormat;
+
+import org.apache.flink.types.Row;
+
+import java.io.Serializable;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** One place alerts are delivered to, with its routing filter and delivery settings. */
+public final class Destination implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** What kind of endpoint it is. */
+    public enum Kind {
+        WEBHOOK,
+        LAMBDA
+    }
+
+    final String name;
+    final Kind kind;
+    final Severity minSeverity;
+    final List<String> tags;
+    final String url;
+    final WebhookFormat format;
+    final Map<String, String> headers;
+    final String function;
+    final String region;
+    final String endpoint;
+    final Duration connectTimeout;
+    final Duration requestTimeout;
+    final Duration maxWait;
+    final Duration initialBackoff;
+    final Duration maxBackoff;
+    final double ratePerSecond;
+    final int maxInFlight;
+
+    private Destination(String name, Kind kind, Severity minSeverity, List<String> tags, String url, WebhookFormat format,
+                        Map<String, String> headers, String function, String region, String endpoint, NagareConfig config) {
+        this.name = name;
+        this.kind = kind;
+        this.minSeverity = minSeverity;
+        this.tags = List.copyOf(tags);
+        this.url = url;
+        this.format = format;
+        this.headers = headers;
+        this.function = function;
+        this.region = region;
+        this.endpoint = endpoint;
+        this.connectTimeout = config.get(NagareOptions.DELIVERY_CONNECT_TIMEOUT);
+        this.requestTimeout = config.get(NagareOptions.DELIVERY_REQUEST_TIMEOUT);
+        this.maxWait = config.get(NagareOptions.DELIVERY_MAX_WAIT);
+        this.initialBackoff = config.get(NagareOptions.DELIVERY_INITIAL_BACKOFF);
+        this.maxBackoff = config.get(NagareOptions.DELIVERY_MAX_BACKOFF);
+        this.ratePerSecond = config.get(NagareOptions.DELIVERY_RATE_LIMIT);
+        this.maxInFlight = config.get(NagareOptions.DELIVERY_MAX_IN_FLIGHT);
+    }
+
+    /**
+     * The destinations the configuration names, secrets resolved (at start-up, so a missing secret
+     * stops the job before it runs).
+     */
+    public static List<Destination> fromConfig(NagareConfig config, Function<String, String> env) {
+        List<Destination> destinations = new ArrayList<>();
+        config.getOptional(NagareOptions.WEBHOOK_URL).ifPresent(reference -> {
+            String url = Secrets.resolve(NagareOptions.WEBHOOK_URL.key(), reference, env);
+            checkWebhookUrl(url);
+            Map<String, String> headers = new LinkedHashMap<>();
+            config.get(NagareOptions.WEBHOOK_HEADERS).forEach((header, value) ->
+                    headers.put(header, Secrets.resolve(NagareOptions.WEBHOOK_HEADERS.key(), value, env)));
+            destinations.add(new Destination("webhook", Kind.WEBHOOK, config.get(NagareOptions.WEBHOOK_MIN_SEVERITY),
+                    config.get(NagareOptions.WEBHOOK_TAGS), url, config.get(NagareOptions.WEBHOOK_FORMAT), headers,
+                    null, null, null, config));
+        });
+        config.getOptional(NagareOptions.LAMBDA_FUNCTION).ifPresent(function ->
+                destinations.add(new Destination("lambda", Kind.LAMBDA, config.get(NagareOptions.LAMBDA_MIN_SEVERITY),
+                        config.get(NagareOptions.LAMBDA_TAGS), null, null, Map.of(), function,
+                        config.getOptional(NagareOptions.LAMBDA_REGION).orElse(null),
+                        config.getOptional(NagareOptions.LAMBDA_ENDPOINT).orElse(null), config)));
+        return destinations;
+    }
+
+    /** https everywhere; plain http only to this machine (tests, local relays). The URL itself is never shown. */
+    static void checkWebhookUrl(String url) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("Invalid configuration: alerts.webhook.url is not a URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
+        if ("https".equals(scheme) && uri.getHost() != null) {
+            return;
+        }
+        if ("http".equals(scheme) && uri.getHost() != null && isLoopback(uri.getHost())) {
+            return;
+        }
+        throw new ConfigException("Invalid configuration: alerts.webhook.url must be an https:// URL (http:// only for "
+                + "loopback addresses); it has scheme '" + scheme + "' and host '" + uri.getHost() + "'");
+    }
+
+    private static boolean isLoopback(String host) {
+        if ("localhost".equalsIgnoreCase(host)) {
+            return true;
+        }
+        try {
+            // Literal addresses only: a name is not resolved here, so DNS cannot make it "loopback".
+            return host.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?") && InetAddress.getByName(host.replace("[", "").replace("]", "")).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** True when the alert's severity and its rule's tags pass this destination's filter. */
+    public boolean accepts(Row alert, Map<String, List<String>> tagsByRule) {
+        Severity severity = Severity.of((String) alert.getField("severity"));
+        if (severity.compareTo(minSeverity) < 0) {
+            return false;
+        }
+        if (tags.isEmpty()) {
+            return true;
+        }
+        List<String> ruleTags = tagsByRule.getOrDefault((String) alert.getField("rule_id"), List.of());
+        return ruleTags.stream().anyMatch(tags::contains);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public int maxInFlight() {
+        return maxInFlight;
+    }
+
+    /** Long enough for the retries to end on their own before Flink's async timeout would. */
+    public Duration asyncTimeout() {
+        return maxWait.plus(requestTimeout.multipliedBy(2)).plus(maxBackoff).plusSeconds(10);
+    }
+
+    /** For logs: no secret parts. */
+    @Override
+    public String toString() {
+        return kind == Kind.WEBHOOK ? "webhook " + Secrets.redactUrl(url) + " (" + format.name().toLowerCase() + ")"
+                : "lambda " + function + (endpoint == null ? "" : " at " + endpoint);
+    }
+}
