@@ -126,6 +126,27 @@ class SendersTest {
     }
 
     @Test
+    void webhookUrlFromSecretsManager() {
+        String arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:nagare/webhook-AbCdEf";
+        // A real HTTP server playing Secrets Manager's GetSecretValue.
+        try (HttpStub secrets = new HttpStub()) {
+            secrets.respondWithBody(r -> "{\"ARN\":\"" + arn + "\",\"Name\":\"nagare/webhook\","
+                    + "\"SecretString\":\"{\\\"url\\\":\\\"https://hooks.example.com/services/T9/B9/fromsecret\\\"}\"}");
+            System.setProperty("aws.endpointUrlSecretsManager", secrets.baseUrl());
+            NagareConfig config = NagareConfig.defaults().with("alerts.webhook.url", arn);
+            Destination destination = Destination.fromConfig(config, name -> null).get(0);
+            assertThat(destination.url).isEqualTo("https://hooks.example.com/services/T9/B9/fromsecret");
+            HttpStub.Request request = secrets.requests().get(0);
+            assertThat(request.header("X-Amz-Target")).isEqualTo("secretsmanager.GetSecretValue");
+            assertThat(request.body).contains(arn);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            System.clearProperty("aws.endpointUrlSecretsManager");
+        }
+    }
+
+    @Test
     void routingBySeverityAndTags() {
         NagareConfig config = NagareConfig.defaults()
                 .with("alerts.webhook.url", "https://hooks.example.com/x")

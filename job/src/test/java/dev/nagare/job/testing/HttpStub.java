@@ -67,6 +67,7 @@ public final class HttpStub implements AutoCloseable {
     private final HttpServer server;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile Function<Request, Response> responder = r -> Response.of(200);
+    private volatile Function<Request, String> bodies = r -> "{}";
 
     public HttpStub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -77,6 +78,12 @@ public final class HttpStub implements AutoCloseable {
 
     public void respondWith(Function<Request, Response> responder) {
         this.responder = responder;
+    }
+
+    /** Answers 200 with the given JSON body. */
+    public void respondWithBody(Function<Request, String> body) {
+        this.bodies = body;
+        this.responder = r -> Response.of(200);
     }
 
     public String baseUrl() {
@@ -95,7 +102,7 @@ public final class HttpStub implements AutoCloseable {
         request.status = response.status;
         requests.add(request);
         response.headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
-        byte[] out = "{}".getBytes(StandardCharsets.UTF_8);
+        byte[] out = bodies.apply(request).getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(response.status, out.length);
         try (OutputStream os = exchange.getResponseBody()) {
             os.write(out);
