@@ -6,15 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.udf.Examples;
 
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
-import org.apache.flink.connector.datagen.source.GeneratorFunction;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
@@ -63,22 +58,6 @@ public final class Records {
 
     /** A bounded source of the given payloads, in order, read by one reader. */
     public static RecordSource source(List<byte[]> records) {
-        ArrayList<byte[]> copy = new ArrayList<>(records);
-        return RecordSource.single(new DataGeneratorSource<>(new FromList(copy), copy.size(), RateLimiterStrategy.noOp(),
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-    }
-
-    private static final class FromList implements GeneratorFunction<Long, byte[]> {
-        private static final long serialVersionUID = 1L;
-        private final ArrayList<byte[]> records;
-
-        FromList(ArrayList<byte[]> records) {
-            this.records = records;
-        }
-
-        @Override
-        public byte[] map(Long index) {
-            return records.get(index.intValue());
-        }
+        return RecordSource.of(records);
     }
 }
