@@ -151,8 +151,12 @@ class IngestFormatsITCase {
     }
 
     @Test
-    void privilegeChangesAlertWithoutTheirPasswords() throws Exception {
-        assertThat(lake.lines("SELECT rule_id, group_key, summary FROM alerts ORDER BY summary")).containsExactly(
+    void theRulesFireOnTheExamplesAndPrivilegeChangesAlertWithoutTheirPasswords() throws Exception {
+        assertThat(lake.lines("SELECT rule_id, group_key, summary FROM alerts ORDER BY rule_id, summary")).containsExactly(
+                // The CloudTrail example itself holds a root console sign-in without MFA.
+                "aws_console_login_without_mfa|arn:aws:iam::111122223333:root|"
+                        + "console sign-in without MFA by arn:aws:iam::111122223333:root from 192.0.2.44",
+                "aws_root_activity|111122223333|root user of account 111122223333 called ConsoleLogin from 192.0.2.44",
                 "db_privilege_change|dba@10.0.0.9|privilege change by dba from 10.0.0.9: ALTER ROLE app WITH PASSWORD *****",
                 "db_privilege_change|dba@10.0.0.9|privilege change by dba from 10.0.0.9: ALTER USER 'app'@'%' IDENTIFIED BY *****");
     }

@@ -106,6 +106,8 @@ class NagarePipelineITCase {
                         "app_error_rate|high|orders-api|2024-06-02 00:00:00.000",
                         "db_privilege_change|high|dba_temp@203.0.113.50|2024-06-02 00:03:01.400",
                         "app_error_rate|high|payments-api|2024-06-02 00:10:00.000",
+                        // By then payments-api has ten minutes of history: the burst is also a spike.
+                        "app_error_spike|medium|payments-api|2024-06-02 00:10:00.000",
                         "db_privilege_change|high|dba_temp@203.0.113.50|2024-06-02 00:13:01.400");
         assertThat(lake.lines("SELECT DISTINCT summary FROM alerts WHERE rule_id = 'db_privilege_change'"))
                 .containsExactly("privilege change by dba_temp from 203.0.113.50: "
@@ -117,7 +119,7 @@ class NagarePipelineITCase {
             assertThat((String) row.get(2)).contains("\"threshold\":0.2");
         }
         assertThat(lake.count("SELECT count(DISTINCT alert_id) FROM alerts WHERE regexp_matches(alert_id, '^[0-9a-f]{32}$')"))
-                .isEqualTo(4);
+                .isEqualTo(5);
     }
 
     @Test

@@ -31,6 +31,7 @@ import java.util.zip.GZIPOutputStream;
  *    "name": "a burst of errors fires",
  *    "events": [{"log_group": "/ecs/orders-api", "at": "0s", "repeat": 30, "every": "1s",
  *                "messages": ["{\"@timestamp\":\"${iso}\",\"level\":\"ERROR\",\"message\":\"boom\"}"]}],
+ *    -- or, for JSON lines:  "json": {"@timestamp": "${iso}", "level": "ERROR", "message": "boom"}
  *    "expect": [{"group_key": "orders-api", "event_count": 30}]
  * }]}
  * </pre>
@@ -137,6 +138,10 @@ public final class RuleCase {
                 messages.add(spec.get("message").asText());
             }
             spec.path("messages").forEach(m -> messages.add(m.asText()));
+            // A JSON log line (CloudTrail, application JSON) may be written as an object instead of a string.
+            if (spec.has("json")) {
+                messages.add(spec.get("json").toString());
+            }
             if (messages.isEmpty()) {
                 throw new RuleException(ruleId + " case '" + name + "': an event needs a message or messages");
             }

@@ -261,7 +261,8 @@ public final class DemoScenario implements Serializable {
         List<DemoRecord.Event> events = new ArrayList<>();
         long micros = t * 1000;
         long connection = 48000 + rnd.nextInt(500);
-        String host = "10.20.3." + (10 + rnd.nextInt(40));
+        // Three application servers: a steady set of client hosts, as a real fleet has.
+        String host = "10.20.3." + (41 + rnd.nextInt(3));
         int j = 0;
         events.add(auditEvent(index, j++, micros, "app_rw", host, connection, 0, "CONNECT", "exchange", "", "0"));
         int queries = 1 + rnd.nextInt(3);
