@@ -1,5 +1,6 @@
 package dev.nagare.job;
 
+import dev.nagare.job.alerts.AlertDeduplicator;
 import dev.nagare.job.alerts.DeliveryFunction;
 import dev.nagare.job.alerts.Destination;
 import dev.nagare.job.config.NagareConfig;
@@ -142,12 +143,20 @@ public final class NagarePipeline {
 
         Table alerts = RuleCompiler.compile(tEnv, rules);
         if (alerts != null) {
-            // One conversion feeds both outputs, so each rule is planned and evaluated once.
-            DataStream<Row> alertStream = tEnv.toDataStream(alerts, Schemas.ALERTS);
+            // One conversion feeds every output, so each rule is planned and evaluated once.
+            Map<String, Duration> dedup = new HashMap<>();
+            rules.forEach(rule -> dedup.put(rule.id(), rule.dedupPeriod()));
+            SingleOutputStreamOperator<Row> alertStream = tEnv.<Row>toDataStream(alerts, Schemas.ALERTS)
+                    .keyBy(AlertDeduplicator::key, Types.STRING)
+                    .process(new AlertDeduplicator(dedup), AlertDeduplicator.ALERT_TYPE)
+                    .name("one-alert-per-incident")
+                    .uid("one-alert-per-incident");
             if (alertSink != null) {
                 alertStream.sinkTo(alertSink).name("alert-print").uid("alert-print");
             }
-            statements.add(lake.insertAlerts(tEnv.fromDataStream(alertStream,
+            // Merged updates of an incident go to the lake only: they must not page again.
+            statements.add(lake.insertAlerts(tEnv.fromDataStream(
+                    alertStream.union(alertStream.getSideOutput(AlertDeduplicator.MERGED)),
                     Schema.newBuilder().fromRowDataType(Schemas.ALERTS).build())));
             DataStream<Row> undelivered = deliver(alertStream);
             if (undelivered != null) {

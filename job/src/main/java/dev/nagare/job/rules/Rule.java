@@ -1,6 +1,9 @@
 package dev.nagare.job.rules;
 
+import org.apache.flink.util.TimeUtils;
+
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +115,12 @@ public final class Rule implements Serializable {
         if (!ID.matcher(id).matches()) {
             throw new RuleException(source + ": rule id '" + id + "' must be lower-case letters, digits and '_'");
         }
+        try {
+            TimeUtils.parseDuration(meta.getOrDefault("dedup", "15m"));
+        } catch (IllegalArgumentException e) {
+            throw new RuleException(source + ": rule '" + id + "' has dedup '" + meta.get("dedup")
+                    + "'; allowed: a duration such as 15m, 1h or 1d");
+        }
         if (!SEVERITIES.contains(meta.get("severity"))) {
             throw new RuleException(source + ": rule '" + id + "' has severity '" + meta.get("severity")
                     + "'; allowed: " + String.join(", ", SEVERITIES));
@@ -154,9 +163,9 @@ public final class Rule implements Serializable {
         return runbook;
     }
 
-    /** How long later matches of the same group merge into the first alert (used by alert delivery). */
-    public String dedup() {
-        return dedup;
+    /** How long later matches of the same group merge into the first alert ({@code dedup}, e.g. 15m, 1h, 1d). */
+    public Duration dedupPeriod() {
+        return TimeUtils.parseDuration(dedup);
     }
 
     public List<String> tags() {

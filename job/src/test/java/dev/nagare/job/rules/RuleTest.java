@@ -17,7 +17,7 @@ class RuleTest {
         assertThat(rule.id()).isEqualTo("demo_rule");
         assertThat(rule.severity()).isEqualTo("low");
         assertThat(rule.tags()).containsExactly("T1078", "T1110");
-        assertThat(rule.dedup()).isEqualTo("30m");
+        assertThat(rule.dedupPeriod()).isEqualTo(java.time.Duration.ofMinutes(30));
         assertThat(rule.enabled()).isTrue();
         assertThat(rule.params()).containsEntry("min", "5");
         assertThat(rule.sql()).endsWith("SELECT 1 WHERE x >= 5");
