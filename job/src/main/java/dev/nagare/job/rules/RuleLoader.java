@@ -41,7 +41,8 @@ public final class RuleLoader {
             rules.put(rule.id(), rule);
         }
         config.getOptional(NagareOptions.RULES_DIRECTORY).ifPresent(dir -> {
-            for (Rule rule : fromDirectory(Path.of(dir))) {
+            List<Rule> external = dir.contains("://") ? fromFileSystem(dir) : fromDirectory(Path.of(dir));
+            for (Rule rule : external) {
                 rules.put(rule.id(), rule);
             }
         });
@@ -64,6 +65,46 @@ public final class RuleLoader {
             throw new RuleException("rules.directory '" + dir + "' is not a folder");
         }
         return readAll(dir, dir.toString());
+    }
+
+    /**
+     * Every rule file under a file system URI ({@code s3://bucket/rules/}, {@code file:///...}),
+     * read through Flink's file systems, so whatever the cluster can read (S3 on Managed Flink)
+     * works. Test files beside them are read the same way when the rules are tested.
+     */
+    public static List<Rule> fromFileSystem(String uri) {
+        org.apache.flink.core.fs.Path dir = new org.apache.flink.core.fs.Path(uri);
+        List<Rule> rules = new ArrayList<>();
+        try {
+            org.apache.flink.core.fs.FileSystem fs = dir.getFileSystem();
+            org.apache.flink.core.fs.FileStatus[] files = fs.listStatus(dir);
+            if (files == null) {
+                throw new RuleException("rules.directory '" + uri + "' does not exist or is not a folder");
+            }
+            List<org.apache.flink.core.fs.Path> sql = new ArrayList<>();
+            for (org.apache.flink.core.fs.FileStatus file : files) {
+                if (!file.isDir() && file.getPath().getName().endsWith(".sql")) {
+                    sql.add(file.getPath());
+                }
+            }
+            sql.sort((a, b) -> a.getName().compareTo(b.getName()));
+            for (org.apache.flink.core.fs.Path file : sql) {
+                try (InputStream in = fs.open(file)) {
+                    rules.add(checked(Rule.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), file.toString()), file.getName()));
+                }
+            }
+        } catch (IOException e) {
+            throw new RuleException("cannot read rules from " + uri + ": " + e.getMessage());
+        }
+        return rules;
+    }
+
+    private static Rule checked(Rule rule, String fileName) {
+        String expected = fileName.substring(0, fileName.length() - ".sql".length());
+        if (!rule.id().equals(expected)) {
+            throw new RuleException(rule.source() + ": rule id '" + rule.id() + "' must match the file name '" + expected + "'");
+        }
+        return rule;
     }
 
     /** The rules packaged in the jar (or in the classes folder when run from the build). */
@@ -94,15 +135,9 @@ public final class RuleLoader {
             for (Path file : files.filter(p -> p.getFileName().toString().endsWith(".sql")).sorted().collect(Collectors.toList())) {
                 String name = file.getFileName().toString();
                 String source = origin.endsWith(":") ? origin + "sql/rules/" + name : file.toString();
-                Rule rule;
                 try (InputStream in = Files.newInputStream(file)) {
-                    rule = Rule.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), source);
+                    rules.add(checked(Rule.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), source), name));
                 }
-                String expected = name.substring(0, name.length() - ".sql".length());
-                if (!rule.id().equals(expected)) {
-                    throw new RuleException(source + ": rule id '" + rule.id() + "' must match the file name '" + expected + "'");
-                }
-                rules.add(rule);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read rules from " + dir, e);

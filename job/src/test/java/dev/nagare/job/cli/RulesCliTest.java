@@ -83,6 +83,18 @@ class RulesCliTest {
     }
 
     @Test
+    void rulesFromAFileSystemUriExtendThePack() throws Exception {
+        Files.copy(Path.of("../sql/rules/db_bulk_read.sql"), dir.resolve("db_bulk_read.sql"));
+        Files.copy(Path.of("../sql/rules/db_bulk_read.test.json"), dir.resolve("db_bulk_read.test.json"));
+        // Same code path as s3://: Flink's file systems, here with a file:// URI.
+        Files.writeString(dir.resolve("config.json"), "[{\"PropertyGroupId\":\"rules\",\"PropertyMap\":{\"directory\":\""
+                + dir.toUri() + "\"}}]");
+        Run run = cli("test", "--config", dir.resolve("config.json").toString(), "db_bulk_read");
+        assertThat(run.output).contains("PASS db_bulk_read: whole customers and payment_cards tables read");
+        assertThat(run.code).as(run.output).isZero();
+    }
+
+    @Test
     void unknownCommandOrRule() throws Exception {
         assertThat(cli("explain").code).isEqualTo(2);
         Run run = cli("test", "no_such_rule");

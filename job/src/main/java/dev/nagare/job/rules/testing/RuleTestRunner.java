@@ -74,6 +74,15 @@ public final class RuleTestRunner {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        } else if (testFile.matches("[a-zA-Z][a-zA-Z0-9+.-]+:/.*")) { // a file system URI (s3:/..., file:/...)
+            org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(testFile);
+            try (InputStream in = path.getFileSystem().open(path)) {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.FileNotFoundException e) {
+                throw new RuleException(source + ": rule '" + rule.id() + "' has no test cases (" + testFile + ")");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         } else {
             Path path = Path.of(testFile);
             if (!Files.exists(path)) {
