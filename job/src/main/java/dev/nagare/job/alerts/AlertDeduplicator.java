@@ -1,5 +1,6 @@
 package dev.nagare.job.alerts;
 
+import dev.nagare.job.decode.Tally;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.functions.AlertIdFunction;
 
@@ -46,6 +47,7 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
     private transient ValueState<LocalDateTime> lastSeen;
     private transient MetricGroup rules;
     private transient Map<String, Counter[]> counters;
+    private transient Tally tally;
 
     /** @param dedupByRule each rule's dedup period */
     public AlertDeduplicator(Map<String, Duration> dedupByRule) {
@@ -67,6 +69,7 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
         lastSeen = state("last-seen", TypeInformation.of(LocalDateTime.class), ttl);
         rules = getRuntimeContext().getMetricGroup().addGroup("nagare");
         counters = new HashMap<>();
+        tally = new Tally(getRuntimeContext());
     }
 
     private <T> ValueState<T> state(String name, TypeInformation<T> type, StateTtlConfig ttl) {
@@ -97,6 +100,7 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
             emitMerged(ctx); // a late match after the period: close the old incident first
         }
         c[1].inc();
+        tally.inc("alerts." + ruleId);
         alert = Row.copy(alert);
         alert.setField("alert_id", AlertIdFunction.alertId(ruleId, (String) alert.getField("group_key"), periodStart));
         first.update(alert);

@@ -47,6 +47,14 @@ public final class NagareOptions {
                     .defaultValue(0L)
                     .withDescription("Number of demo records before the source ends; 0 means unbounded.");
 
+    public static final ConfigOption<List<String>> REPLAY_FILES =
+            ConfigOptions.key("source.replay.files")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription("Files of captured Kinesis records for source.type=replay, separated by ';': one base64 "
+                            + "record per line (the Data field of 'aws kinesis get-records').");
+
     // --- lake -------------------------------------------------------------------------------
 
     public static final ConfigOption<String> LAKE_PATH =
@@ -282,7 +290,7 @@ public final class NagareOptions {
     /** Every option, in the order the configuration reference lists them. */
     public static final List<ConfigOption<?>> ALL =
             List.of(
-                    SOURCE_TYPE, DEMO_RATE, DEMO_SEED, DEMO_START, DEMO_RECORDS,
+                    SOURCE_TYPE, DEMO_RATE, DEMO_SEED, DEMO_START, DEMO_RECORDS, REPLAY_FILES,
                     LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_ROLLING_INTERVAL,
                     PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS,
                     RULES_DIRECTORY, RULES_DISABLED,

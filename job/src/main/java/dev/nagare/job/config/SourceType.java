@@ -3,5 +3,7 @@ package dev.nagare.job.config;
 /** Where the job reads Kinesis records from ({@code source.type}). */
 public enum SourceType {
     /** The embedded, seeded generator of realistic CloudWatch Logs records: no AWS needed. */
-    DEMO
+    DEMO,
+    /** Files of captured Kinesis records, one base64 record per line (backtests; bounded). */
+    REPLAY
 }

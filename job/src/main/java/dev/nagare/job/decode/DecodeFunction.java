@@ -42,6 +42,7 @@ public final class DecodeFunction extends ProcessFunction<byte[], Row> {
 
     private transient RecordDecoder decoder;
     private transient EventRows rows;
+    private transient Tally tally;
     private transient Counter records;
     private transient Counter controlMessages;
     private transient Counter partialChunks;
@@ -54,7 +55,8 @@ public final class DecodeFunction extends ProcessFunction<byte[], Row> {
     public void open(Configuration parameters) {
         decoder = new RecordDecoder();
         MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(METRIC_GROUP);
-        rows = new EventRows(parser, metrics);
+        tally = new Tally(getRuntimeContext());
+        rows = new EventRows(parser, metrics, tally);
         records = metrics.counter("records");
         controlMessages = metrics.counter("controlMessages");
         partialChunks = metrics.counter("partialChunks");
@@ -63,6 +65,7 @@ public final class DecodeFunction extends ProcessFunction<byte[], Row> {
     @Override
     public void processElement(byte[] record, Context ctx, Collector<Row> out) {
         records.inc();
+        tally.inc("records");
         long ingestTime = ctx.timerService().currentProcessingTime();
         DecodedRecord decoded;
         try {
@@ -77,6 +80,7 @@ public final class DecodeFunction extends ProcessFunction<byte[], Row> {
         }
         if (decoded.kind() == DecodedRecord.Kind.CWL_CONTROL) {
             controlMessages.inc();
+            tally.inc("controlMessages");
             return;
         }
         for (RawLogEvent event : decoded.events()) {

@@ -28,6 +28,7 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
     private transient ValueState<Boolean> seen;
     private transient Counter duplicates;
     private transient LogTypeMetrics duplicatesByType;
+    private transient Tally tally;
 
     /**
      * What makes two rows the same event. CloudTrail's eventID is global, so one event delivered
@@ -59,6 +60,7 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
         MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(DecodeFunction.METRIC_GROUP);
         duplicates = metrics.counter("duplicates");
         duplicatesByType = new LogTypeMetrics(metrics, "duplicates");
+        tally = new Tally(getRuntimeContext());
     }
 
     @Override
@@ -66,6 +68,7 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
         if (seen.value() != null) {
             duplicates.inc();
             duplicatesByType.inc((String) row.getField(Schemas.LOGS_LOG_TYPE));
+            tally.inc("duplicates");
             return;
         }
         seen.update(Boolean.TRUE);

@@ -29,8 +29,11 @@ final class EventRows {
     private final LogTypeMetrics eventsByType;
     private final LogTypeMetrics deadLettersByType;
 
-    EventRows(EventParser parser, MetricGroup nagare) {
+    private final Tally tally;
+
+    EventRows(EventParser parser, MetricGroup nagare, Tally tally) {
         this.parser = parser;
+        this.tally = tally;
         this.events = nagare.counter("events");
         this.deadLetters = nagare.counter("deadLetters");
         this.eventsByType = new LogTypeMetrics(nagare, "events");
@@ -45,6 +48,7 @@ final class EventRows {
             Row row = Schemas.logRow(parser.parse(event, ingestTime));
             events.inc();
             eventsByType.inc((String) row.getField(Schemas.LOGS_LOG_TYPE));
+            tally.inc("events." + row.getField(Schemas.LOGS_LOG_TYPE));
             return row;
         } catch (ParseException e) {
             reason = e.getMessage();
@@ -63,6 +67,7 @@ final class EventRows {
     /** A dead-letter row; counts it. */
     Row deadLetter(long ingestTime, String stage, String reason, RawLogEvent event, byte[] raw) {
         deadLetters.inc();
+        tally.inc("deadLetters." + stage);
         boolean truncated = raw.length > MAX_DEAD_LETTER_BYTES;
         byte[] kept = truncated ? Arrays.copyOf(raw, MAX_DEAD_LETTER_BYTES) : raw;
         return Row.of(

@@ -66,7 +66,7 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
         lastOrdinal = getRuntimeContext().getState(lastDescriptor);
         timer = getRuntimeContext().getState(timerDescriptor);
         MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(DecodeFunction.METRIC_GROUP);
-        rows = new EventRows(parser, metrics);
+        rows = new EventRows(parser, metrics, new Tally(getRuntimeContext()));
         incomplete = metrics.counter("partialLinesIncomplete");
     }
 
