@@ -43,60 +43,93 @@ public final class Lake {
                     DataTypes.FIELD("level", DataTypes.STRING()),
                     DataTypes.FIELD("event_count", DataTypes.BIGINT()));
 
+    /** A lake table: its folder name, its columns and its partition keys. */
+    public static final class LakeTable {
+        public final String name;
+        public final DataType rowType;
+        public final List<String> partitionKeys;
+        final PartitionCommitTriggerType trigger;
+        final String timestampPattern;
+        final Duration commitDelay;
+        /** The column whose time gives {@code dt} (and {@code hr}). */
+        final String timeColumn;
+
+        LakeTable(String name, DataType rowType, List<String> partitionKeys, String timeColumn,
+                  PartitionCommitTriggerType trigger, String timestampPattern, Duration commitDelay) {
+            this.name = name;
+            this.rowType = rowType;
+            this.partitionKeys = partitionKeys;
+            this.timeColumn = timeColumn;
+            this.trigger = trigger;
+            this.timestampPattern = timestampPattern;
+            this.commitDelay = commitDelay;
+        }
+    }
+
+    /** Every parsed event, by its own time. */
+    public static final LakeTable LOGS_TABLE = new LakeTable(LOGS, Schemas.LOGS, List.of("log_type", "dt", "hr"), "event_time",
+            PartitionCommitTriggerType.PARTITION_TIME, "$dt $hr:00:00", Duration.ofHours(1));
+    /** Alerts, by the start of their window. */
+    public static final LakeTable ALERTS_TABLE = new LakeTable(ALERTS, Schemas.ALERTS, List.of("dt"), "window_start",
+            PartitionCommitTriggerType.PARTITION_TIME, "$dt 00:00:00", Duration.ofDays(1));
+    /** Event counts per minute, log type, service and level. */
+    public static final LakeTable METRICS_TABLE = new LakeTable(METRICS_1M, METRICS_ROW, List.of("dt"), "window_start",
+            PartitionCommitTriggerType.PARTITION_TIME, "$dt 00:00:00", Duration.ofDays(1));
+    /**
+     * Undecodable records, by arrival time: an undecodable record has no event time, and without
+     * one there is no watermark to close a partition, so partitions are committed on processing time.
+     */
+    public static final LakeTable DEAD_LETTER_TABLE = new LakeTable(DEAD_LETTER, Schemas.DEAD_LETTER, List.of("dt"), "ingest_time",
+            PartitionCommitTriggerType.PROCESS_TIME, "$dt 00:00:00", Duration.ZERO);
+    /** Alerts a destination did not take, by the day delivery was given up. */
+    public static final LakeTable UNDELIVERED_TABLE = new LakeTable(ALERTS_UNDELIVERED, Schemas.ALERTS_UNDELIVERED, List.of("dt"),
+            "failed_at", PartitionCommitTriggerType.PROCESS_TIME, "$dt 00:00:00", Duration.ZERO);
+
+    /** Every lake table, as the Athena DDL lists them. */
+    public static final List<LakeTable> TABLES = List.of(LOGS_TABLE, ALERTS_TABLE, METRICS_TABLE, DEAD_LETTER_TABLE, UNDELIVERED_TABLE);
+
     private final NagareConfig config;
 
     public Lake(NagareConfig config) {
         this.config = config;
     }
 
-    /** {@code logs/log_type=<t>/dt=YYYY-MM-DD/hr=HH/}: every parsed event, by its own time. */
     public TablePipeline insertLogs(Table logs) {
-        Table partitioned = logs.addColumns(
-                dateFormat($("event_time"), "yyyy-MM-dd").as("dt"),
-                dateFormat($("event_time"), "HH").as("hr"));
-        return partitioned.insertInto(
-                table(LOGS, Schemas.LOGS, List.of("log_type", "dt", "hr"), PartitionCommitTriggerType.PARTITION_TIME,
-                        "$dt $hr:00:00", Duration.ofHours(1)));
+        return insert(logs, LOGS_TABLE);
     }
 
-    /** {@code alerts/dt=YYYY-MM-DD/}, by the start of the alert's window. */
     public TablePipeline insertAlerts(Table alerts) {
-        return byDay(alerts, "window_start", ALERTS, Schemas.ALERTS);
+        return insert(alerts, ALERTS_TABLE);
     }
 
-    /** {@code metrics_1m/dt=YYYY-MM-DD/}: event counts per minute, log type, service and level. */
     public TablePipeline insertMetrics(Table metrics) {
-        return byDay(metrics, "window_start", METRICS_1M, METRICS_ROW);
+        return insert(metrics, METRICS_TABLE);
     }
 
-    /** {@code alerts_undelivered/dt=YYYY-MM-DD/}, by the day delivery was given up. */
     public TablePipeline insertUndelivered(Table undelivered) {
-        Table partitioned = undelivered.addColumns(dateFormat($("failed_at"), "yyyy-MM-dd").as("dt"));
-        return partitioned.insertInto(
-                table(ALERTS_UNDELIVERED, Schemas.ALERTS_UNDELIVERED, List.of("dt"), PartitionCommitTriggerType.PROCESS_TIME,
-                        "$dt 00:00:00", Duration.ZERO));
+        return insert(undelivered, UNDELIVERED_TABLE);
     }
 
-    /**
-     * {@code dead_letter/dt=YYYY-MM-DD/}, by arrival time: an undecodable record has no event time.
-     * Without event time there is no watermark to close a partition, so its partitions are
-     * committed on processing time.
-     */
     public TablePipeline insertDeadLetters(Table deadLetters) {
-        Table partitioned = deadLetters.addColumns(dateFormat($("ingest_time"), "yyyy-MM-dd").as("dt"));
-        return partitioned.insertInto(
-                table(DEAD_LETTER, Schemas.DEAD_LETTER, List.of("dt"), PartitionCommitTriggerType.PROCESS_TIME,
-                        "$dt 00:00:00", Duration.ZERO));
+        return insert(deadLetters, DEAD_LETTER_TABLE);
     }
 
-    private TablePipeline byDay(Table table, String timeColumn, String name, DataType rowType) {
-        Table partitioned = table.addColumns(dateFormat($(timeColumn), "yyyy-MM-dd").as("dt"));
-        return partitioned.insertInto(
-                table(name, rowType, List.of("dt"), PartitionCommitTriggerType.PARTITION_TIME, "$dt 00:00:00", Duration.ofDays(1)));
+    /** Adds the date (and hour) partition columns from the table's time column and writes it. */
+    private TablePipeline insert(Table rows, LakeTable table) {
+        Table partitioned = rows.addColumns(dateFormat($(table.timeColumn), "yyyy-MM-dd").as("dt"));
+        if (table.partitionKeys.contains("hr")) {
+            partitioned = partitioned.addColumns(dateFormat($(table.timeColumn), "HH").as("hr"));
+        }
+        return partitioned.insertInto(descriptor(table));
+    }
+
+    /** The sink definition of a lake table (partition columns appended to its row type). */
+    public TableDescriptor descriptor(LakeTable table) {
+        return table(table.name, table.rowType, table.partitionKeys, table.trigger, table.timestampPattern, table.commitDelay);
     }
 
     /** The sink definition of one lake table; partition columns are appended to the row type. */
-    public TableDescriptor table(
+    TableDescriptor table(
             String name,
             DataType rowType,
             List<String> partitionKeys,
