@@ -10,11 +10,23 @@ import dev.nagare.job.lake.AthenaDdl;
 public final class AthenaDdlMain {
     private AthenaDdlMain() {}
 
-    public static void main(String[] args) {
-        if (args.length < 1 || !args[0].startsWith("s3://")) {
-            System.err.println("usage: AthenaDdlMain s3://bucket/prefix [database]");
+    public static void main(String[] args) throws java.io.IOException {
+        String out = dev.nagare.job.config.ConfigLoader.argument(args, "--out");
+        java.util.List<String> words = new java.util.ArrayList<>(java.util.Arrays.asList(args));
+        int at = words.indexOf("--out");
+        if (at >= 0) {
+            words.remove(at);
+            words.remove(at);
+        }
+        if (words.isEmpty() || !words.get(0).startsWith("s3://")) {
+            System.err.println("usage: AthenaDdlMain s3://bucket/prefix [database] [--out FILE]");
             System.exit(2);
         }
-        System.out.print(AthenaDdl.all(args.length > 1 ? args[1] : "nagare", args[0]));
+        String ddl = AthenaDdl.all(words.size() > 1 ? words.get(1) : "nagare", words.get(0));
+        if (out == null) {
+            System.out.print(ddl);
+        } else {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(out), ddl);
+        }
     }
 }
