@@ -21,7 +21,7 @@ class LocalMainTest {
         Result r = run("[{\"PropertyGroupId\":\"source\",\"PropertyMap\":{\"type\":\"kafka\"}}]");
         assertThat(r.exitCode).isEqualTo(2);
         assertThat(r.stderr).containsExactly(
-                "nagare: Invalid configuration value 'kafka' for key 'type' in group 'source': must be one of: demo");
+                "nagare: Invalid configuration value 'kafka' for key 'type' in group 'source': must be one of: demo, kinesis, replay");
     }
 
     @Test

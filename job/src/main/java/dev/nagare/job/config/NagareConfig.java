@@ -42,6 +42,10 @@ public final class NagareConfig implements Serializable {
         check(NagareOptions.LAKE_PATH, (String v) -> !v.isBlank(), "must be a folder or a file system URI");
         check(NagareOptions.LAKE_ROLLING_FILE_SIZE, (MemorySize v) -> v.getBytes() >= 1024 * 1024, "must be a size of at least 1 mb");
         check(NagareOptions.LAKE_ROLLING_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+        check(NagareOptions.KINESIS_STREAM_ARN, (String v) -> v.matches("arn:aws[\\w-]*:kinesis:[\\w-]+:\\d{12}:stream/[\\w.-]+"),
+                "must be a stream ARN such as arn:aws:kinesis:eu-west-1:111122223333:stream/logs");
+        check(NagareOptions.KINESIS_INITIAL_TIMESTAMP, NagareConfig::isNowOrInstant, "must be an ISO-8601 instant such as 2024-06-01T00:00:00Z");
+        check(NagareOptions.KINESIS_SHARD_DISCOVERY, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.PARSE_ROUTES, (List<String> v) -> v.stream().allMatch(NagareConfig::isRoute),
                 "must be '<log_type>:<log group regex>' entries separated by ';' with log_type one of "
                         + String.join(", ", EventParser.ROUTABLE_TYPES));
@@ -144,7 +148,8 @@ public final class NagareConfig implements Serializable {
 
     /** Keys whose values are secrets: never part of a message. */
     public static final java.util.Set<String> SECRET_KEYS =
-            java.util.Set.of(NagareOptions.WEBHOOK_URL.key(), NagareOptions.WEBHOOK_HEADERS.key());
+            java.util.Set.of(NagareOptions.WEBHOOK_URL.key(), NagareOptions.WEBHOOK_HEADERS.key(),
+                    NagareOptions.KINESIS_SECRET_ACCESS_KEY.key());
 
     /** What the option's type accepts, in words. */
     private static String typeRule(ConfigOption<?> option) {

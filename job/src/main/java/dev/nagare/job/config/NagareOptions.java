@@ -47,6 +47,55 @@ public final class NagareOptions {
                     .defaultValue(0L)
                     .withDescription("Number of demo records before the source ends; 0 means unbounded.");
 
+    public static final ConfigOption<String> KINESIS_STREAM_ARN =
+            ConfigOptions.key("source.kinesis.stream-arn")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("ARN of the Kinesis Data Stream the CloudWatch Logs subscription (or destination) writes to.");
+
+    public static final ConfigOption<String> KINESIS_REGION =
+            ConfigOptions.key("source.kinesis.region")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Region of the stream; default: the region in the stream ARN.");
+
+    public static final ConfigOption<String> KINESIS_ENDPOINT =
+            ConfigOptions.key("source.kinesis.endpoint")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Endpoint override for the Kinesis API (a local stand-in, a VPC endpoint).");
+
+    public static final ConfigOption<KinesisStart> KINESIS_INITIAL_POSITION =
+            ConfigOptions.key("source.kinesis.initial-position")
+                    .enumType(KinesisStart.class)
+                    .defaultValue(KinesisStart.LATEST)
+                    .withDescription("Where a job without state starts reading: latest, trim_horizon (oldest kept) or at_timestamp.");
+
+    public static final ConfigOption<String> KINESIS_INITIAL_TIMESTAMP =
+            ConfigOptions.key("source.kinesis.initial-timestamp")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("With initial-position at_timestamp: an ISO-8601 instant such as 2024-06-01T00:00:00Z.");
+
+    public static final ConfigOption<Duration> KINESIS_SHARD_DISCOVERY =
+            ConfigOptions.key("source.kinesis.shard-discovery-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription("How often new shards (after a resharding) are looked for.");
+
+    public static final ConfigOption<String> KINESIS_ACCESS_KEY_ID =
+            ConfigOptions.key("source.kinesis.access-key-id")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Static credentials for a local stand-in; without them the default credentials chain "
+                            + "(the application's IAM role on Managed Flink) is used.");
+
+    public static final ConfigOption<String> KINESIS_SECRET_ACCESS_KEY =
+            ConfigOptions.key("source.kinesis.secret-access-key")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Secret of source.kinesis.access-key-id; 'env:NAME' reads it from the environment. Never logged.");
+
     public static final ConfigOption<List<String>> REPLAY_FILES =
             ConfigOptions.key("source.replay.files")
                     .stringType()
@@ -290,7 +339,9 @@ public final class NagareOptions {
     /** Every option, in the order the configuration reference lists them. */
     public static final List<ConfigOption<?>> ALL =
             List.of(
-                    SOURCE_TYPE, DEMO_RATE, DEMO_SEED, DEMO_START, DEMO_RECORDS, REPLAY_FILES,
+                    SOURCE_TYPE, DEMO_RATE, DEMO_SEED, DEMO_START, DEMO_RECORDS, KINESIS_STREAM_ARN, KINESIS_REGION,
+                    KINESIS_ENDPOINT, KINESIS_INITIAL_POSITION, KINESIS_INITIAL_TIMESTAMP, KINESIS_SHARD_DISCOVERY,
+                    KINESIS_ACCESS_KEY_ID, KINESIS_SECRET_ACCESS_KEY, REPLAY_FILES,
                     LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_ROLLING_INTERVAL,
                     PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS,
                     RULES_DIRECTORY, RULES_DISABLED,

@@ -4,6 +4,8 @@ package dev.nagare.job.config;
 public enum SourceType {
     /** The embedded, seeded generator of realistic CloudWatch Logs records: no AWS needed. */
     DEMO,
+    /** A Kinesis Data Stream (FLIP-27 KinesisStreamsSource). */
+    KINESIS,
     /** Files of captured Kinesis records, one base64 record per line (backtests; bounded). */
     REPLAY
 }

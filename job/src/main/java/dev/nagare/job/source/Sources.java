@@ -19,6 +19,8 @@ public final class Sources {
         switch (config.get(NagareOptions.SOURCE_TYPE)) {
             case DEMO:
                 return DemoSource.create(config);
+            case KINESIS:
+                return KinesisSource.create(config, System::getenv);
             case REPLAY:
                 return replay(config.get(NagareOptions.REPLAY_FILES));
             default:

@@ -41,7 +41,7 @@ class NagareConfigTest {
     void unknownSourceType() {
         assertThatThrownBy(() -> NagareConfig.fromGroups(group("source", "type", "kafka")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("Invalid configuration value 'kafka' for key 'type' in group 'source': must be one of: demo");
+                .hasMessage("Invalid configuration value 'kafka' for key 'type' in group 'source': must be one of: demo, kinesis, replay");
     }
 
     @Test

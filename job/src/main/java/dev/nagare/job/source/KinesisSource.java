@@ -1,0 +1,84 @@
+package dev.nagare.job.source;
+
+import dev.nagare.job.alerts.Secrets;
+import dev.nagare.job.config.ConfigException;
+import dev.nagare.job.config.KinesisStart;
+import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.config.NagareOptions;
+
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kinesis.source.KinesisStreamsSource;
+
+import java.time.Instant;
+import java.util.function.Function;
+
+/**
+ * The Kinesis wiring, in one place so that a move to Flink 2.x and connector 6.x touches only this
+ * class: the FLIP-27 {@code KinesisStreamsSource} of {@code flink-connector-kinesis} 4.3.0 reading
+ * raw record bytes (KPL aggregates are de-aggregated by the decoder, which this source does not do).
+ */
+public final class KinesisSource {
+    private KinesisSource() {}
+
+    public static RecordSource create(NagareConfig config, Function<String, String> env) {
+        String arn = config.getOptional(NagareOptions.KINESIS_STREAM_ARN).orElseThrow(() -> new ConfigException(
+                "Invalid configuration: source type 'kinesis' needs the key 'kinesis.stream-arn' in group 'source'"));
+        return RecordSource.parallel(KinesisStreamsSource.<byte[]>builder()
+                .setStreamArn(arn)
+                .setSourceConfig(sourceConfig(config, env))
+                .setDeserializationSchema(new RawBytes())
+                .build());
+    }
+
+    /** The connector's configuration keys ({@code aws.*}, {@code flink.*}) from Nagare's options. */
+    static Configuration sourceConfig(NagareConfig config, Function<String, String> env) {
+        String arn = config.get(NagareOptions.KINESIS_STREAM_ARN);
+        Configuration c = new Configuration();
+        c.setString("aws.region", config.getOptional(NagareOptions.KINESIS_REGION).orElse(arn.split(":")[3]));
+        config.getOptional(NagareOptions.KINESIS_ENDPOINT).ifPresent(endpoint -> c.setString("aws.endpoint", endpoint));
+        if (config.getOptional(NagareOptions.KINESIS_ACCESS_KEY_ID).isPresent()) {
+            c.setString("aws.credentials.provider", "BASIC");
+            c.setString("aws.credentials.provider.basic.accesskeyid", config.get(NagareOptions.KINESIS_ACCESS_KEY_ID));
+            c.setString("aws.credentials.provider.basic.secretkey", Secrets.resolve(NagareOptions.KINESIS_SECRET_ACCESS_KEY.key(),
+                    config.getOptional(NagareOptions.KINESIS_SECRET_ACCESS_KEY).orElseThrow(() -> new ConfigException(
+                            "Invalid configuration: key 'kinesis.access-key-id' in group 'source' needs 'kinesis.secret-access-key'")),
+                    env));
+        } else {
+            c.setString("aws.credentials.provider", "AUTO");
+        }
+        KinesisStart start = config.get(NagareOptions.KINESIS_INITIAL_POSITION);
+        c.setString("flink.stream.initpos", start.name());
+        if (start == KinesisStart.AT_TIMESTAMP) {
+            String timestamp = config.getOptional(NagareOptions.KINESIS_INITIAL_TIMESTAMP).orElseThrow(() -> new ConfigException(
+                    "Invalid configuration: initial-position 'at_timestamp' needs the key 'kinesis.initial-timestamp' in group 'source'"));
+            // In the connector's default format, flink.stream.initpos.timestamp.format.
+            c.setString("flink.stream.initpos.timestamp", java.time.format.DateTimeFormatter
+                    .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(java.time.ZoneOffset.UTC).format(Instant.parse(timestamp)));
+        }
+        c.setString("flink.shard.discovery.intervalmillis", Long.toString(config.get(NagareOptions.KINESIS_SHARD_DISCOVERY).toMillis()));
+        return c;
+    }
+
+    /** The record's data as it is: decoding happens in the job, where failures become dead letters. */
+    static final class RawBytes implements DeserializationSchema<byte[]> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public byte[] deserialize(byte[] message) {
+            return message;
+        }
+
+        @Override
+        public boolean isEndOfStream(byte[] nextElement) {
+            return false;
+        }
+
+        @Override
+        public TypeInformation<byte[]> getProducedType() {
+            return PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
+        }
+    }
+}
