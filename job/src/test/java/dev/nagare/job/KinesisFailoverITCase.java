@@ -1,0 +1,130 @@
+package dev.nagare.job;
+
+import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.local.StatusReporter;
+import dev.nagare.job.rules.RuleLoader;
+import dev.nagare.job.source.KinesisSource;
+import dev.nagare.job.source.demo.DemoRecord;
+import dev.nagare.job.source.demo.DemoScenario;
+import dev.nagare.job.testing.KinesisLocal;
+import dev.nagare.job.testing.Lakes;
+
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A TaskManager is lost while the job reads a two-shard Kinesis stream; the job restarts from its
+ * last checkpoint on the remaining one. The lake then holds exactly the input events: nothing lost
+ * (Kinesis positions are part of the checkpoint) and nothing twice (files commit with checkpoints).
+ */
+class KinesisFailoverITCase {
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(() -> {
+        Configuration conf = new Configuration();
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(TaskManagerOptions.HOST, "127.0.0.1");
+        // Two TaskManagers, each able to run the whole job, so losing one leaves room to restart.
+        return new MiniClusterResourceConfiguration.Builder()
+                .setConfiguration(conf).setNumberTaskManagers(2).setNumberSlotsPerTaskManager(2).build();
+    });
+
+    static final DemoScenario SCENARIO = new DemoScenario(11, Instant.parse("2024-06-01T12:00:00Z"), 20);
+
+    @TempDir
+    Path work;
+
+    @Test
+    void losingATaskManagerLosesAndDuplicatesNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        try (KinesisLocal kinesis = new KinesisLocal()) {
+            String arn = kinesis.createStream("failover", 2);
+            long expected = put(kinesis, 0, 200);
+
+            Path lakePath = work.resolve("lake");
+            NagareConfig config = NagareConfig.defaults()
+                    .with("source.type", "kinesis")
+                    .with("source.kinesis.stream-arn", arn)
+                    .with("source.kinesis.endpoint", kinesis.endpoint())
+                    .with("source.kinesis.region", KinesisLocal.REGION)
+                    .with("source.kinesis.initial-position", "trim_horizon")
+                    .with("source.kinesis.shard-discovery-interval", "1 s")
+                    .with("source.kinesis.access-key-id", KinesisLocal.ACCESS_KEY)
+                    .with("source.kinesis.secret-access-key", KinesisLocal.SECRET_KEY)
+                    .with("lake.path", lakePath.toString())
+                    .with("job.watermark.out-of-orderness", "5 s")
+                    .with("job.watermark.idle-timeout", "2 s");
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(2);
+            env.enableCheckpointing(1000);
+            new NagarePipeline(config, KinesisSource.create(config, name -> null), null, RuleLoader.load(config)).attachTo(env);
+            JobClient job = env.executeAsync("kinesis-failover-it");
+            try {
+                // Wait until the first records are committed, then lose a TaskManager mid-stream.
+                awaitRows(lakePath, 1);
+                cluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
+                expected += put(kinesis, 200, 400);
+                long found = awaitRows(lakePath, expected);
+                TimeUnit.SECONDS.sleep(3); // a few more checkpoints: nothing may arrive twice
+                assertThat(cluster.getExecutionGraph(job.getJobID()).get().getStatusTimestamp(JobStatus.RESTARTING))
+                        .as("the job restarted after losing the TaskManager").isPositive();
+                try (Lakes lake = new Lakes(lakePath, "logs")) {
+                    assertThat(found).isEqualTo(expected);
+                    assertThat(lake.count("SELECT count(*) FROM logs")).isEqualTo(expected);
+                    assertThat(lake.count("SELECT count(DISTINCT event_id) FROM logs")).isEqualTo(expected);
+                }
+            } finally {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Puts records [from, to) of the scenario; returns how many events they must give. */
+    private static long put(KinesisLocal kinesis, int from, int to) {
+        List<byte[]> records = new ArrayList<>();
+        long events = 0;
+        for (long i = from; i < to; i++) {
+            DemoRecord record = SCENARIO.record(i);
+            records.add(record.toBytes());
+            events += record.validEvents();
+        }
+        kinesis.put("failover", records);
+        return events;
+    }
+
+    private static long awaitRows(Path lakePath, long rows) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        long found = 0;
+        while (found < rows && System.currentTimeMillis() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(500);
+            if (StatusReporter.committedFiles(lakePath.resolve("logs")) > 0) {
+                try (Lakes lake = new Lakes(lakePath, "logs")) {
+                    found = lake.count("SELECT count(*) FROM logs");
+                }
+            }
+        }
+        return found;
+    }
+}
