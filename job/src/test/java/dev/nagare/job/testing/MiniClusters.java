@@ -19,7 +19,12 @@ public final class MiniClusters {
     private MiniClusters() {}
 
     public static MiniClusterExtension extension() {
-        Configuration conf = new Configuration();
+        return extension(new Configuration());
+    }
+
+    /** A loopback MiniCluster with extra settings (for example the s3 file system's). */
+    public static MiniClusterExtension extension(Configuration extra) {
+        Configuration conf = new Configuration(extra);
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(RestOptions.ADDRESS, "127.0.0.1");
         conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
