@@ -152,15 +152,20 @@ class IngestFormatsITCase {
 
     @Test
     void theRulesFireOnTheExamplesAndPrivilegeChangesAlertWithoutTheirPasswords() throws Exception {
-        assertThat(lake.lines("SELECT rule_id, group_key, summary FROM alerts ORDER BY rule_id, summary")).containsExactly(
-                // The CloudTrail example itself holds a root console sign-in without MFA.
-                "aws_console_login_without_mfa|arn:aws:iam::111122223333:root|"
-                        + "console sign-in without MFA by arn:aws:iam::111122223333:root from 192.0.2.44",
-                "aws_root_activity|111122223333|root user of account 111122223333 called ConsoleLogin from 192.0.2.44",
-                // Both password changes by dba are one incident: the first alert, then its merged row.
-                "db_privilege_change|dba@10.0.0.9|privilege change by dba from 10.0.0.9: ALTER USER 'app'@'%' IDENTIFIED BY *****",
-                "db_privilege_change|dba@10.0.0.9|privilege change by dba from 10.0.0.9: ALTER USER 'app'@'%' IDENTIFIED BY *****"
-                        + " (+1 merged matches until 2024-06-01T10:15:04)");
+        assertThat(lake.lines("SELECT rule_id, group_key, summary FROM alerts WHERE rule_id LIKE 'aws_%' ORDER BY rule_id"))
+                .containsExactly(
+                        // The CloudTrail example itself holds a root console sign-in without MFA.
+                        "aws_console_login_without_mfa|arn:aws:iam::111122223333:root|"
+                                + "console sign-in without MFA by arn:aws:iam::111122223333:root from 192.0.2.44",
+                        "aws_root_activity|111122223333|root user of account 111122223333 called ConsoleLogin from 192.0.2.44");
+        // Both password changes by dba are one incident: its first alert (whichever statement reached
+        // the deduplication first) and its merged row, under one id, with the passwords masked.
+        assertThat(lake.lines("SELECT count(DISTINCT alert_id), min(event_count), max(event_count) FROM alerts "
+                + "WHERE rule_id = 'db_privilege_change' AND group_key = 'dba@10.0.0.9'")).containsExactly("1|1|2");
+        assertThat(lake.lines("SELECT summary FROM alerts WHERE rule_id = 'db_privilege_change'"))
+                .hasSize(2)
+                .allSatisfy(summary -> assertThat(summary).matches(
+                        "privilege change by dba from 10\\.0\\.0\\.9: (ALTER USER 'app'@'%' IDENTIFIED BY|ALTER ROLE app WITH PASSWORD) \\*{5}.*"));
     }
 
     @Test

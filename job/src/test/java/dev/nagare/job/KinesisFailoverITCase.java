@@ -84,7 +84,12 @@ class KinesisFailoverITCase {
             try {
                 // Wait until the first records are committed, then lose a TaskManager mid-stream.
                 awaitRows(lakePath, 1);
+                // Which TaskManager runs the job is the scheduler's choice: stop both original ones
+                // (with a fresh one started in between), so the job is certainly hit.
                 cluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
+                cluster.startTaskManager();
+                TimeUnit.SECONDS.sleep(2);
+                cluster.terminateTaskManager(1).get(30, TimeUnit.SECONDS);
                 expected += put(kinesis, 200, 400);
                 long found = awaitRows(lakePath, expected);
                 TimeUnit.SECONDS.sleep(3); // a few more checkpoints: nothing may arrive twice
