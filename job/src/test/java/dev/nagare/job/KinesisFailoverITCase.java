@@ -64,18 +64,8 @@ class KinesisFailoverITCase {
             long expected = put(kinesis, 0, 200);
 
             Path lakePath = work.resolve("lake");
-            NagareConfig config = NagareConfig.defaults()
-                    .with("source.type", "kinesis")
-                    .with("source.kinesis.stream-arn", arn)
-                    .with("source.kinesis.endpoint", kinesis.endpoint())
-                    .with("source.kinesis.region", KinesisLocal.REGION)
-                    .with("source.kinesis.initial-position", "trim_horizon")
-                    .with("source.kinesis.shard-discovery-interval", "1 s")
-                    .with("source.kinesis.access-key-id", KinesisLocal.ACCESS_KEY)
-                    .with("source.kinesis.secret-access-key", KinesisLocal.SECRET_KEY)
-                    .with("lake.path", lakePath.toString())
-                    .with("job.watermark.out-of-orderness", "5 s")
-                    .with("job.watermark.idle-timeout", "2 s");
+            NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
+                    .with("lake.path", lakePath.toString());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             env.setParallelism(2);
             env.enableCheckpointing(1000);

@@ -80,18 +80,9 @@ class KinesisToS3ITCase {
             }
             kinesis.put("cwl-to-s3", records);
 
-            NagareConfig config = NagareConfig.defaults()
-                    .with("source.type", "kinesis")
-                    .with("source.kinesis.stream-arn", arn)
-                    .with("source.kinesis.endpoint", kinesis.endpoint())
-                    .with("source.kinesis.region", KinesisLocal.REGION)
-                    .with("source.kinesis.initial-position", "trim_horizon")
-                    .with("source.kinesis.access-key-id", KinesisLocal.ACCESS_KEY)
-                    .with("source.kinesis.secret-access-key", KinesisLocal.SECRET_KEY)
+            NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
                     .with("lake.path", "s3://nagare-lake/lake")
-                    .with("lake.compression", "zstd")
-                    .with("job.watermark.out-of-orderness", "5 s")
-                    .with("job.watermark.idle-timeout", "2 s");
+                    .with("lake.compression", "zstd");
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             env.setParallelism(MiniClusters.PARALLELISM);
             env.enableCheckpointing(1000);

@@ -12,12 +12,7 @@ public final class AthenaDdlMain {
 
     public static void main(String[] args) throws java.io.IOException {
         String out = dev.nagare.job.config.ConfigLoader.argument(args, "--out");
-        java.util.List<String> words = new java.util.ArrayList<>(java.util.Arrays.asList(args));
-        int at = words.indexOf("--out");
-        if (at >= 0) {
-            words.remove(at);
-            words.remove(at);
-        }
+        java.util.List<String> words = dev.nagare.job.config.ConfigLoader.withoutOption(args, "--out");
         if (words.isEmpty() || !words.get(0).startsWith("s3://")) {
             System.err.println("usage: AthenaDdlMain s3://bucket/prefix [database] [--out FILE]");
             System.exit(2);

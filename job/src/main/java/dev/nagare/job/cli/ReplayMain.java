@@ -20,8 +20,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,14 +38,8 @@ public final class ReplayMain {
     }
 
     public static int run(String[] args, PrintStream out) throws Exception {
-        List<String> files = new ArrayList<>(Arrays.asList(args));
         String configFile = ConfigLoader.argument(args, "--config");
-        int at = files.indexOf("--config");
-        if (at >= 0) {
-            files.remove(at);
-            files.remove(at);
-        }
-        files.removeIf(f -> f.startsWith("--config="));
+        List<String> files = ConfigLoader.withoutOption(args, "--config");
         if (files.isEmpty()) {
             out.println("usage: nagare replay [--config FILE] FILE...   (one base64 Kinesis record per line)");
             return 2;

@@ -19,8 +19,6 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -39,14 +37,8 @@ public final class RulesCli {
 
     /** Runs a command; the exit code is 0 when everything passed. */
     public static int run(String[] args, PrintStream out) throws Exception {
-        List<String> words = new ArrayList<>(Arrays.asList(args));
         String config = ConfigLoader.argument(args, "--config");
-        int at = words.indexOf("--config");
-        if (at >= 0) {
-            words.remove(at);
-            words.remove(at);
-        }
-        words.removeIf(w -> w.startsWith("--config="));
+        List<String> words = ConfigLoader.withoutOption(args, "--config");
         if (words.isEmpty() || !(words.get(0).equals("validate") || words.get(0).equals("test"))) {
             out.println("usage: rules validate [--config FILE] | rules test [--config FILE] [rule id ...]");
             return 2;

@@ -57,6 +57,19 @@ public final class ConfigLoader {
         return null;
     }
 
+    /** The arguments without {@code name} and its value ({@code name VALUE} or {@code name=VALUE}). */
+    public static java.util.List<String> withoutOption(String[] args, String name) {
+        java.util.List<String> rest = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (name.equals(args[i])) {
+                i++; // skip the value too
+            } else if (!args[i].startsWith(name + "=")) {
+                rest.add(args[i]);
+            }
+        }
+        return rest;
+    }
+
     public static Map<String, Properties> readFile(Path path) {
         try (InputStream in = Files.newInputStream(path)) {
             return parse(in, path.toString());

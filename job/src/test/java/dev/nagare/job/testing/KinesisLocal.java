@@ -57,6 +57,21 @@ public final class KinesisLocal implements AutoCloseable {
                 .build();
     }
 
+    /** The job's source settings for a stream of this stand-in, read from its oldest record. */
+    public dev.nagare.job.config.NagareConfig sourceConfig(dev.nagare.job.config.NagareConfig config, String streamArn) {
+        return config
+                .with("source.type", "kinesis")
+                .with("source.kinesis.stream-arn", streamArn)
+                .with("source.kinesis.endpoint", endpoint())
+                .with("source.kinesis.region", REGION)
+                .with("source.kinesis.initial-position", "trim_horizon")
+                .with("source.kinesis.shard-discovery-interval", "1 s")
+                .with("source.kinesis.access-key-id", ACCESS_KEY)
+                .with("source.kinesis.secret-access-key", SECRET_KEY)
+                .with("job.watermark.out-of-orderness", "5 s")
+                .with("job.watermark.idle-timeout", "2 s");
+    }
+
     public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
