@@ -130,6 +130,13 @@ public final class NagareOptions {
                     .defaultValue(Duration.ofMinutes(15))
                     .withDescription("A Parquet file is closed when it has been open this long.");
 
+    public static final ConfigOption<Boolean> LAKE_COMPACTION =
+            ConfigOptions.key("lake.compaction")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription("Merge the files each checkpoint writes into files of up to lake.rolling.file-size "
+                            + "before they become visible (no small-files problem with frequent checkpoints).");
+
     // --- parse ------------------------------------------------------------------------------
 
     public static final ConfigOption<List<String>> PARSE_ROUTES =
@@ -342,7 +349,7 @@ public final class NagareOptions {
                     SOURCE_TYPE, DEMO_RATE, DEMO_SEED, DEMO_START, DEMO_RECORDS, KINESIS_STREAM_ARN, KINESIS_REGION,
                     KINESIS_ENDPOINT, KINESIS_INITIAL_POSITION, KINESIS_INITIAL_TIMESTAMP, KINESIS_SHARD_DISCOVERY,
                     KINESIS_ACCESS_KEY_ID, KINESIS_SECRET_ACCESS_KEY, REPLAY_FILES,
-                    LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_ROLLING_INTERVAL,
+                    LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_ROLLING_INTERVAL, LAKE_COMPACTION,
                     PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS,
                     RULES_DIRECTORY, RULES_DISABLED,
                     ALERTS_PRINT, WEBHOOK_URL, WEBHOOK_FORMAT, WEBHOOK_HEADERS, WEBHOOK_MIN_SEVERITY, WEBHOOK_TAGS,

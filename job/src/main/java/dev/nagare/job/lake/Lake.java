@@ -153,6 +153,10 @@ public final class Lake {
                 .option(FileSystemConnectorOptions.SINK_PARTITION_COMMIT_DELAY, commitDelay)
                 .option(FileSystemConnectorOptions.SINK_PARTITION_COMMIT_WATERMARK_TIME_ZONE, "UTC")
                 .option(FileSystemConnectorOptions.SINK_PARTITION_COMMIT_POLICY_KIND, "success-file")
+                // Merge the small files of each checkpoint up to the rolling size before they become
+                // visible, so frequent checkpoints do not leave a partition of tiny files.
+                .option(FileSystemConnectorOptions.AUTO_COMPACTION, config.get(NagareOptions.LAKE_COMPACTION))
+                .option(FileSystemConnectorOptions.COMPACTION_FILE_SIZE, config.get(NagareOptions.LAKE_ROLLING_FILE_SIZE))
                 .format(FormatDescriptor.forFormat("parquet")
                         .option("compression", config.get(NagareOptions.LAKE_COMPRESSION).name())
                         // INT64 timestamps in UTC: INT96 is deprecated and read differently by each engine.

@@ -23,7 +23,7 @@ public final class Lakes implements AutoCloseable {
             s.execute("SET TimeZone = 'UTC'");
             for (String table : tables) {
                 // Committed files only: in-progress files are hidden (dot-prefixed) until a checkpoint.
-                String glob = lake.resolve(table).toAbsolutePath() + "/**/part-*";
+                String glob = lake.resolve(table).toAbsolutePath() + "/**/[!.]*part-*";
                 s.execute("CREATE VIEW " + table + " AS SELECT * FROM read_parquet('" + glob
                         + "', hive_partitioning = true, hive_types_autocast = false)");
             }
