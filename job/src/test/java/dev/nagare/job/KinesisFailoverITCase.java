@@ -1,10 +1,8 @@
 package dev.nagare.job;
 
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.local.StatusReporter;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisSource;
-import dev.nagare.job.source.demo.DemoRecord;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.testing.KinesisLocal;
 import dev.nagare.job.testing.Lakes;
@@ -26,9 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,7 +58,7 @@ class KinesisFailoverITCase {
     void losingATaskManagerLosesAndDuplicatesNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
         try (KinesisLocal kinesis = new KinesisLocal()) {
             String arn = kinesis.createStream("failover", 2);
-            long expected = put(kinesis, 0, 200);
+            long expected = kinesis.putDemo("failover", SCENARIO, 0, 200);
 
             Path lakePath = work.resolve("lake");
             NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
@@ -73,15 +70,14 @@ class KinesisFailoverITCase {
             JobClient job = env.executeAsync("kinesis-failover-it");
             try {
                 // Wait until the first records are committed, then lose a TaskManager mid-stream.
-                awaitRows(lakePath, 1);
+                Lakes.awaitRows(lakePath, "logs", 1, Duration.ofMinutes(2));
                 // Which TaskManager runs the job is the scheduler's choice: stop both original ones
                 // (with a fresh one started in between), so the job is certainly hit.
                 cluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
-                cluster.startTaskManager();
-                TimeUnit.SECONDS.sleep(2);
+                cluster.startTaskManager(); // the restarted job waits for its slots
                 cluster.terminateTaskManager(1).get(30, TimeUnit.SECONDS);
-                expected += put(kinesis, 200, 400);
-                long found = awaitRows(lakePath, expected);
+                expected += kinesis.putDemo("failover", SCENARIO, 200, 400);
+                long found = Lakes.awaitRows(lakePath, "logs", expected, Duration.ofMinutes(2));
                 TimeUnit.SECONDS.sleep(3); // a few more checkpoints: nothing may arrive twice
                 assertThat(cluster.getExecutionGraph(job.getJobID()).get().getStatusTimestamp(JobStatus.RESTARTING))
                         .as("the job restarted after losing the TaskManager").isPositive();
@@ -94,32 +90,5 @@ class KinesisFailoverITCase {
                 job.cancel().get(30, TimeUnit.SECONDS);
             }
         }
-    }
-
-    /** Puts records [from, to) of the scenario; returns how many events they must give. */
-    private static long put(KinesisLocal kinesis, int from, int to) {
-        List<byte[]> records = new ArrayList<>();
-        long events = 0;
-        for (long i = from; i < to; i++) {
-            DemoRecord record = SCENARIO.record(i);
-            records.add(record.toBytes());
-            events += record.validEvents();
-        }
-        kinesis.put("failover", records);
-        return events;
-    }
-
-    private static long awaitRows(Path lakePath, long rows) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
-        long found = 0;
-        while (found < rows && System.currentTimeMillis() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(500);
-            if (StatusReporter.committedFiles(lakePath.resolve("logs")) > 0) {
-                try (Lakes lake = new Lakes(lakePath, "logs")) {
-                    found = lake.count("SELECT count(*) FROM logs");
-                }
-            }
-        }
-        return found;
     }
 }

@@ -1,10 +1,8 @@
 package dev.nagare.job;
 
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.local.StatusReporter;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisSource;
-import dev.nagare.job.source.demo.DemoRecord;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.testing.KinesisLocal;
 import dev.nagare.job.testing.Lakes;
@@ -19,9 +17,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,14 +42,7 @@ class KinesisITCase {
     void recordsInATwoShardStreamLandInTheLakeOnce() throws Exception {
         try (KinesisLocal kinesis = new KinesisLocal()) {
             String arn = kinesis.createStream("cwl-logs", 2);
-            List<byte[]> records = new ArrayList<>();
-            long expected = 0;
-            for (long i = 0; i < RECORDS; i++) {
-                DemoRecord record = SCENARIO.record(i);
-                records.add(record.toBytes());
-                expected += record.validEvents();
-            }
-            kinesis.put("cwl-logs", records);
+            long expected = kinesis.putDemo("cwl-logs", SCENARIO, 0, RECORDS);
 
             Path lakePath = work.resolve("lake");
             NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
@@ -62,17 +52,8 @@ class KinesisITCase {
             env.enableCheckpointing(1000);
             new NagarePipeline(config, KinesisSource.create(config, name -> null), null, RuleLoader.load(config)).attachTo(env);
             JobClient job = env.executeAsync("kinesis-it");
-            long found = 0;
             try {
-                long deadline = System.currentTimeMillis() + 120_000;
-                while (found < expected && System.currentTimeMillis() < deadline) {
-                    TimeUnit.SECONDS.sleep(2);
-                    if (StatusReporter.committedFiles(lakePath.resolve("logs")) > 0) {
-                        try (Lakes lake = new Lakes(lakePath, "logs")) {
-                            found = lake.count("SELECT count(*) FROM logs");
-                        }
-                    }
-                }
+                Lakes.awaitRows(lakePath, "logs", expected, Duration.ofMinutes(2));
                 // A few more checkpoints: nothing beyond the expected rows may arrive.
                 TimeUnit.SECONDS.sleep(3);
                 try (Lakes lake = new Lakes(lakePath, "logs")) {

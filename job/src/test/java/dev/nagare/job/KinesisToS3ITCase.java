@@ -3,7 +3,6 @@ package dev.nagare.job;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisSource;
-import dev.nagare.job.source.demo.DemoRecord;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.testing.KinesisLocal;
 import dev.nagare.job.testing.Lakes;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -71,14 +69,7 @@ class KinesisToS3ITCase {
     void kinesisRecordsLandInTheS3LakeOnce() throws Exception {
         try (KinesisLocal kinesis = new KinesisLocal()) {
             String arn = kinesis.createStream("cwl-to-s3", 2);
-            List<byte[]> records = new ArrayList<>();
-            long expected = 0;
-            for (long i = 0; i < RECORDS; i++) {
-                DemoRecord record = SCENARIO.record(i);
-                records.add(record.toBytes());
-                expected += record.validEvents();
-            }
-            kinesis.put("cwl-to-s3", records);
+            long expected = kinesis.putDemo("cwl-to-s3", SCENARIO, 0, RECORDS);
 
             NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
                     .with("lake.path", "s3://nagare-lake/lake")

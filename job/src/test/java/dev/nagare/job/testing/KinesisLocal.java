@@ -99,6 +99,19 @@ public final class KinesisLocal implements AutoCloseable {
         }
     }
 
+    /** Puts records [from, to) of a demo scenario; returns how many log events they must give. */
+    public long putDemo(String stream, dev.nagare.job.source.demo.DemoScenario scenario, long from, long to) {
+        List<byte[]> records = new java.util.ArrayList<>();
+        long events = 0;
+        for (long i = from; i < to; i++) {
+            dev.nagare.job.source.demo.DemoRecord record = scenario.record(i);
+            records.add(record.toBytes());
+            events += record.validEvents();
+        }
+        put(stream, records);
+        return events;
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();

@@ -30,6 +30,24 @@ public final class Lakes implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until a table of a local lake holds at least {@code rows} committed rows, or the
+     * timeout passes; returns the rows found.
+     */
+    public static long awaitRows(Path lake, String table, long rows, java.time.Duration timeout) throws Exception {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        long found = 0;
+        while (found < rows && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+            if (dev.nagare.job.local.StatusReporter.committedFiles(lake.resolve(table)) > 0) {
+                try (Lakes read = new Lakes(lake, table)) {
+                    found = read.count("SELECT count(*) FROM " + table);
+                }
+            }
+        }
+        return found;
+    }
+
     public long count(String sql) throws SQLException {
         return ((Number) rows(sql).get(0).get(0)).longValue();
     }
