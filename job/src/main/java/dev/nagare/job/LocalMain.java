@@ -5,34 +5,26 @@ import dev.nagare.job.config.ConfigException;
 import dev.nagare.job.config.ConfigLoader;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
-import dev.nagare.job.lake.Lake;
-import dev.nagare.job.local.StatusReporter;
+import dev.nagare.job.local.StandIns;
 import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleException;
 import dev.nagare.job.rules.RuleLoader;
-import dev.nagare.job.source.Sources;
 
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.JobManagerOptions;
-import org.apache.flink.configuration.MetricOptions;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Runs the job on an embedded MiniCluster with the Flink web UI, every port on 127.0.0.1, and
- * prints a status line every few seconds until Ctrl-C, which cancels the job cleanly.
+ * Runs the job locally ({@link LocalRun}) and prints a status line every few seconds until
+ * Ctrl-C, which cancels the job cleanly and stops the stand-ins.
  */
 public final class LocalMain {
+    /** System property with the folder where the build installed the stand-ins and the Flink plugins. */
+    public static final String TOOLS_PROPERTY = "nagare.local.tools";
+
     private LocalMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -41,6 +33,9 @@ public final class LocalMain {
         List<Destination> destinations;
         try {
             config = ConfigLoader.load(args);
+            if (config.get(NagareOptions.LOCAL_STAND_INS)) {
+                StandIns.check(config);
+            }
             rules = RuleLoader.load(config);
             destinations = Destination.fromConfig(config, System::getenv);
         } catch (ConfigException | RuleException e) {
@@ -48,64 +43,35 @@ public final class LocalMain {
             System.exit(2);
             return;
         }
-        run(config, rules, destinations);
+        run(config, rules, destinations, Path.of(System.getProperty(TOOLS_PROPERTY, "job/target")));
     }
 
-    static void run(NagareConfig config, List<Rule> rules, List<Destination> destinations) throws Exception {
-        int port = config.get(NagareOptions.LOCAL_WEB_UI_PORT);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flinkConfiguration(config));
-        env.setParallelism(config.get(NagareOptions.LOCAL_PARALLELISM));
-        env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());
-        new NagarePipeline(config, Sources.create(config), NagareJob.alertSink(config),
-                destinations, rules).attachTo(env);
-
-        JobClient job = env.executeAsync("nagare (local)");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> cancel(job), "nagare-shutdown"));
-        String ui = "http://localhost:" + port;
-        Path lake = Path.of(new Lake(config).path(Lake.LOGS)).getParent();
-        System.out.println("Nagare is running: web UI " + ui + ", lake " + lake.toAbsolutePath().normalize()
+    static void run(NagareConfig config, List<Rule> rules, List<Destination> destinations, Path tools) throws Exception {
+        LocalRun run = LocalRun.start(config, rules, destinations, tools, System.out, System.err);
+        Thread hook = new Thread(() -> stop(run), "nagare-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.out.println("Nagare is running: web UI " + run.webUi() + ", lake " + LocalRun.lakeRoot(config)
                 + ", rules " + rules.stream().map(Rule::id).collect(Collectors.joining(", ")) + ". Ctrl-C stops it.");
-
-        StatusReporter status = new StatusReporter("http://127.0.0.1:" + port, job.getJobID().toHexString(), lake);
         long interval = config.get(NagareOptions.LOCAL_STATUS_INTERVAL).toMillis();
         while (true) {
-            JobStatus state = job.getJobStatus().get(10, TimeUnit.SECONDS);
-            System.out.println(status.statusLine());
+            JobStatus state = run.job().getJobStatus().get(10, TimeUnit.SECONDS);
+            System.out.println(run.statusLine());
             if (state.isGloballyTerminalState()) {
                 System.out.println("Job " + state.name().toLowerCase() + ".");
+                Runtime.getRuntime().removeShutdownHook(hook);
+                run.close();
                 return;
             }
-            TimeUnit.MILLISECONDS.sleep(interval);
+            TimeUnit.MILLISECONDS.sleep(interval); // the status line's interval
         }
     }
 
-    /** Every listening socket on loopback: a laptop run must not be reachable from the network. */
-    static Configuration flinkConfiguration(NagareConfig config) {
-        Configuration flink = new Configuration();
-        flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        flink.set(RestOptions.ADDRESS, "127.0.0.1");
-        flink.set(RestOptions.PORT, config.get(NagareOptions.LOCAL_WEB_UI_PORT));
-        flink.set(JobManagerOptions.ADDRESS, "127.0.0.1");
-        flink.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
-        flink.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
-        flink.set(TaskManagerOptions.HOST, "127.0.0.1");
-        flink.set(TaskManagerOptions.NUM_TASK_SLOTS, config.get(NagareOptions.LOCAL_PARALLELISM));
-        // The status line reads metrics through REST; refresh them faster than the 10 s default.
-        flink.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
-        flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-                Path.of(config.get(NagareOptions.LOCAL_CHECKPOINT_DIR)).toAbsolutePath().normalize().toUri().toString());
-        return flink;
-    }
-
-    private static void cancel(JobClient job) {
+    private static void stop(LocalRun run) {
         try {
-            if (!job.getJobStatus().get(5, TimeUnit.SECONDS).isGloballyTerminalState()) {
-                System.out.println("Stopping: cancelling the job...");
-                job.cancel().get(30, TimeUnit.SECONDS);
-            }
+            System.out.println("Stopping: cancelling the job and stopping the stand-ins...");
+            run.close();
         } catch (Exception e) {
-            System.err.println("nagare: could not cancel the job cleanly: " + e.getMessage());
+            System.err.println("nagare: could not stop cleanly: " + e.getMessage());
         }
     }
 }

@@ -1,11 +1,12 @@
 package dev.nagare.job;
 
 import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.local.KinesisLocal;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisSource;
 import dev.nagare.job.source.demo.DemoScenario;
-import dev.nagare.job.testing.KinesisLocal;
 import dev.nagare.job.testing.Lakes;
+import dev.nagare.job.testing.StandInTools;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -56,7 +57,7 @@ class KinesisFailoverITCase {
 
     @Test
     void losingATaskManagerLosesAndDuplicatesNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        try (KinesisLocal kinesis = new KinesisLocal()) {
+        try (KinesisLocal kinesis = KinesisLocal.start(StandInTools.DIR)) {
             String arn = kinesis.createStream("failover", 2);
             long expected = kinesis.putDemo("failover", SCENARIO, 0, 200);
 

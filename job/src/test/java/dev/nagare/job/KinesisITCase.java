@@ -1,12 +1,13 @@
 package dev.nagare.job;
 
 import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.local.KinesisLocal;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisSource;
 import dev.nagare.job.source.demo.DemoScenario;
-import dev.nagare.job.testing.KinesisLocal;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
+import dev.nagare.job.testing.StandInTools;
 
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -40,7 +41,7 @@ class KinesisITCase {
 
     @Test
     void recordsInATwoShardStreamLandInTheLakeOnce() throws Exception {
-        try (KinesisLocal kinesis = new KinesisLocal()) {
+        try (KinesisLocal kinesis = KinesisLocal.start(StandInTools.DIR)) {
             String arn = kinesis.createStream("cwl-logs", 2);
             long expected = kinesis.putDemo("cwl-logs", SCENARIO, 0, RECORDS);
 

@@ -1,13 +1,14 @@
 package dev.nagare.job;
 
 import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.local.KinesisLocal;
+import dev.nagare.job.local.S3Local;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisSource;
 import dev.nagare.job.source.demo.DemoScenario;
-import dev.nagare.job.testing.KinesisLocal;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
-import dev.nagare.job.testing.S3Local;
+import dev.nagare.job.testing.StandInTools;
 
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +50,7 @@ class KinesisToS3ITCase {
 
     private static S3Local start() {
         try {
-            return new S3Local();
+            return S3Local.start(StandInTools.DIR);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -56,7 +58,7 @@ class KinesisToS3ITCase {
 
     @BeforeAll
     static void bucket() throws Exception {
-        S3.initializeFileSystems(S3.flinkConfiguration());
+        S3Local.initializeFileSystems(S3.flinkConfiguration());
         S3.createBucket("nagare-lake");
     }
 
@@ -67,7 +69,7 @@ class KinesisToS3ITCase {
 
     @Test
     void kinesisRecordsLandInTheS3LakeOnce() throws Exception {
-        try (KinesisLocal kinesis = new KinesisLocal()) {
+        try (KinesisLocal kinesis = KinesisLocal.start(StandInTools.DIR)) {
             String arn = kinesis.createStream("cwl-to-s3", 2);
             long expected = kinesis.putDemo("cwl-to-s3", SCENARIO, 0, RECORDS);
 
@@ -80,21 +82,9 @@ class KinesisToS3ITCase {
             new NagarePipeline(config, KinesisSource.create(config, name -> null), null, RuleLoader.load(config)).attachTo(env);
             JobClient job = env.executeAsync("kinesis-to-s3-it");
             try {
-                long found = 0;
-                long deadline = System.currentTimeMillis() + 120_000;
-                Path copy = null;
-                while (found < expected && System.currentTimeMillis() < deadline) {
-                    TimeUnit.SECONDS.sleep(2);
-                    copy = Files.createTempDirectory(work, "copy");
-                    if (S3Local.download("s3://nagare-lake/lake/logs", copy.resolve("logs")) > 0) {
-                        try (Lakes lake = new Lakes(copy, "logs")) {
-                            found = lake.count("SELECT count(*) FROM logs");
-                        }
-                    }
-                }
+                Lakes.awaitS3Rows("s3://nagare-lake/lake", "logs", expected, Duration.ofMinutes(2), work);
                 TimeUnit.SECONDS.sleep(3); // more checkpoints: nothing may arrive twice
-                copy = Files.createTempDirectory(work, "final");
-                S3Local.download("s3://nagare-lake/lake/logs", copy.resolve("logs"));
+                Path copy = Lakes.awaitS3Rows("s3://nagare-lake/lake", "logs", 0, Duration.ZERO, work);
                 try (Lakes lake = new Lakes(copy, "logs")) {
                     assertThat(lake.count("SELECT count(*) FROM logs")).isEqualTo(expected);
                     assertThat(lake.count("SELECT count(DISTINCT event_id) FROM logs")).isEqualTo(expected);

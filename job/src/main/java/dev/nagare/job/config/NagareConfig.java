@@ -65,6 +65,8 @@ public final class NagareConfig implements Serializable {
         check(NagareOptions.LOCAL_WEB_UI_PORT, (Integer v) -> v >= 1 && v <= 65535, "must be a port from 1 to 65535");
         check(NagareOptions.LOCAL_PARALLELISM, (Integer v) -> v >= 1 && v <= 64, "must be an integer from 1 to 64");
         check(NagareOptions.LOCAL_STATUS_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+        check(NagareOptions.LOCAL_S3_ENDPOINT, (String v) -> v.matches("https?://[^/:\\s]+(:\\d{1,5})?/?"),
+                "must be an http:// or https:// URL of host and port such as http://127.0.0.1:9000");
     }
 
     private final Configuration values;
@@ -138,6 +140,12 @@ public final class NagareConfig implements Serializable {
         if (check != null && !check.test(parsed)) {
             throw invalid(group, key, value, check.allowed);
         }
+    }
+
+    /** The error for a value of a full key ({@code group.key}) that a later check refused; secret values stay hidden. */
+    public static ConfigException invalid(String fullKey, String value, String allowed) {
+        int dot = fullKey.indexOf('.');
+        return invalid(fullKey.substring(0, dot), fullKey.substring(dot + 1), value, allowed);
     }
 
     private static ConfigException invalid(String group, String key, String value, String allowed) {

@@ -343,6 +343,21 @@ public final class NagareOptions {
                     .defaultValue("./data/checkpoints")
                     .withDescription("Where a local run keeps its checkpoints.");
 
+    public static final ConfigOption<Boolean> LOCAL_STAND_INS =
+            ConfigOptions.key("local.stand-ins")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription("Start kinesis-local, S3Proxy and a webhook endpoint on 127.0.0.1 at the ports of "
+                            + "source.kinesis.endpoint, local.s3.endpoint and alerts.webhook.url, create the stream and "
+                            + "the bucket, and feed the demo generator (source.demo.*) into the stream.");
+
+    public static final ConfigOption<String> LOCAL_S3_ENDPOINT =
+            ConfigOptions.key("local.s3.endpoint")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("S3 API endpoint for s3:// paths of a local run (an S3-compatible store, path-style "
+                            + "access). On a cluster, set s3.endpoint in the Flink configuration instead.");
+
     /** Every option, in the order the configuration reference lists them. */
     public static final List<ConfigOption<?>> ALL =
             List.of(
@@ -357,5 +372,6 @@ public final class NagareOptions {
                     DELIVERY_CONNECT_TIMEOUT, DELIVERY_REQUEST_TIMEOUT, DELIVERY_MAX_WAIT, DELIVERY_INITIAL_BACKOFF,
                     DELIVERY_MAX_BACKOFF, DELIVERY_RATE_LIMIT, DELIVERY_MAX_IN_FLIGHT,
                     WATERMARK_DELAY, IDLE_TIMEOUT, CHECKPOINT_INTERVAL,
-                    LOCAL_WEB_UI_PORT, LOCAL_PARALLELISM, LOCAL_STATUS_INTERVAL, LOCAL_CHECKPOINT_DIR);
+                    LOCAL_WEB_UI_PORT, LOCAL_PARALLELISM, LOCAL_STATUS_INTERVAL, LOCAL_CHECKPOINT_DIR,
+                    LOCAL_STAND_INS, LOCAL_S3_ENDPOINT);
 }

@@ -3,12 +3,14 @@ package dev.nagare.job.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -16,31 +18,37 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.function.Supplier;
 
 /**
  * The status line of a local run. It reads the job's own metrics through the Flink REST API (the
- * same numbers the web UI shows) and counts the committed files in the lake folder.
+ * same numbers the web UI shows) and counts the committed files in the lake (a folder or an {@code s3://} prefix).
  */
 public final class StatusReporter {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Metric name suffixes (operator metric ids end with {@code nagare.<name>}). */
-    private static final List<String> METRICS = List.of("nagare.records", "nagare.events", "nagare.deadLetters", "nagare.alerts");
+    private static final List<String> METRICS = List.of("nagare.records", "nagare.events", "nagare.deadLetters", "nagare.alerts", "nagare.lateEvents");
 
     private static final long RATE_WINDOW_NANOS = 15_000_000_000L;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final String restUrl;
     private final String jobId;
-    private final Path lake;
+    private final String lake;
+    private final Supplier<String> extra;
     private final long startNanos = System.nanoTime();
     /** Recent (time, events) samples: REST metrics lag by a fetch, so the rate is taken over ~15 s. */
     private final ArrayDeque<long[]> samples = new ArrayDeque<>();
 
-    public StatusReporter(String restUrl, String jobId, Path lake) {
+    /**
+     * @param lake the lake's root folder or file system URI
+     * @param extra more to say at the end of each line (the stand-ins' counts), or null
+     */
+    public StatusReporter(String restUrl, String jobId, String lake, Supplier<String> extra) {
         this.restUrl = restUrl;
         this.jobId = jobId;
         this.lake = lake;
+        this.extra = extra;
     }
 
     /** One line: state, events and rate, records, alerts, dead letters, committed lake files. */
@@ -67,11 +75,13 @@ public final class StatusReporter {
         long[] oldest = samples.peekFirst();
         double rate = now == oldest[0] ? 0 : (events - oldest[1]) / ((now - oldest[0]) / 1e9);
         long seconds = (now - startNanos) / 1_000_000_000L;
-        return String.format(
-                "[%02d:%02d:%02d] %-9s events %,d (%.1f/s)  records %,d  alerts %,d  dead letters %,d  lake files %,d",
+        String line = String.format(
+                "[%02d:%02d:%02d] %-9s events %,d (%.1f/s)  records %,d  alerts %,d  dead letters %,d  late %,d  lake files %,d",
                 seconds / 3600, (seconds / 60) % 60, seconds % 60, state, events, rate,
                 totals.getOrDefault("nagare.records", 0L), totals.getOrDefault("nagare.alerts", 0L),
-                totals.getOrDefault("nagare.deadLetters", 0L), committedFiles(lake));
+                totals.getOrDefault("nagare.deadLetters", 0L), totals.getOrDefault("nagare.lateEvents", 0L),
+                committedFiles(lake));
+        return extra == null ? line : line + "  " + extra.get();
     }
 
     /** Sums each metric over all subtasks of all vertices. */
@@ -100,17 +110,33 @@ public final class StatusReporter {
 
     /** Visible Parquet files: in-progress files are hidden (dot-prefixed) until their checkpoint. */
     public static long committedFiles(Path lake) {
-        if (!Files.isDirectory(lake)) {
+        return committedFiles(lake.toUri().toString());
+    }
+
+    /** The same for a folder or any Flink file system URI ({@code s3://bucket/prefix}). */
+    public static long committedFiles(String lake) {
+        try {
+            org.apache.flink.core.fs.Path root = new org.apache.flink.core.fs.Path(lake);
+            return count(root.getFileSystem(), root);
+        } catch (IOException | RuntimeException e) {
+            return 0; // not there yet, or files moved while the sink commits: the next line counts them
+        }
+    }
+
+    private static long count(FileSystem fs, org.apache.flink.core.fs.Path dir) throws IOException {
+        if (!fs.exists(dir)) {
             return 0;
         }
-        try (Stream<Path> files = Files.walk(lake)) {
-            return files.filter(Files::isRegularFile)
-                    .map(p -> p.getFileName().toString())
-                    .filter(n -> !n.startsWith(".") && !n.startsWith("_"))
-                    .count();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return 0; // files move while the sink commits; the next line will count them
+        FileStatus[] statuses = fs.listStatus(dir);
+        long files = 0;
+        for (FileStatus status : statuses == null ? new FileStatus[0] : statuses) {
+            String name = status.getPath().getName();
+            if (name.startsWith(".") || name.startsWith("_")) {
+                continue;
+            }
+            files += status.isDir() ? count(fs, status.getPath()) : 1;
         }
+        return files;
     }
 
     private JsonNode get(String path) throws IOException, InterruptedException {

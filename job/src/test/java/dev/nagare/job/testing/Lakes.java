@@ -48,6 +48,27 @@ public final class Lakes implements AutoCloseable {
         return found;
     }
 
+    /**
+     * Waits until a table of a lake on S3 ({@code s3://bucket/prefix}) holds at least {@code rows}
+     * committed rows, or the timeout passes; returns the local copy made last (under
+     * {@code work}), which holds the table as a subfolder.
+     */
+    public static Path awaitS3Rows(String lake, String table, long rows, java.time.Duration timeout, Path work) throws Exception {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        Path copy;
+        long found = 0;
+        do {
+            Thread.sleep(1000);
+            copy = java.nio.file.Files.createTempDirectory(work, "s3-copy");
+            if (dev.nagare.job.local.S3Local.download(lake + "/" + table, copy.resolve(table)) > 0) {
+                try (Lakes read = new Lakes(copy, table)) {
+                    found = read.count("SELECT count(*) FROM " + table);
+                }
+            }
+        } while (found < rows && System.currentTimeMillis() < deadline);
+        return copy;
+    }
+
     public long count(String sql) throws SQLException {
         return ((Number) rows(sql).get(0).get(0)).longValue();
     }

@@ -25,12 +25,16 @@ public final class DemoSource {
      * second reader of an unbounded stream would start at index 2^62, far in simulated future.
      */
     public static RecordSource create(NagareConfig config) {
-        String start = config.get(NagareOptions.DEMO_START);
-        Instant first = "now".equalsIgnoreCase(start) ? DemoScenario.startOfCurrentMinute() : Instant.parse(start);
         long records = config.get(NagareOptions.DEMO_RECORDS);
         int rate = config.get(NagareOptions.DEMO_RATE);
-        return create(new DemoScenario(config.get(NagareOptions.DEMO_SEED), first, rate),
-                records == 0 ? Long.MAX_VALUE : records, RateLimiterStrategy.perSecond(rate));
+        return create(scenario(config), records == 0 ? Long.MAX_VALUE : records, RateLimiterStrategy.perSecond(rate));
+    }
+
+    /** The scenario of the {@code source.demo.*} settings ({@code now} is the current minute). */
+    public static DemoScenario scenario(NagareConfig config) {
+        String start = config.get(NagareOptions.DEMO_START);
+        Instant first = "now".equalsIgnoreCase(start) ? DemoScenario.startOfCurrentMinute() : Instant.parse(start);
+        return new DemoScenario(config.get(NagareOptions.DEMO_SEED), first, config.get(NagareOptions.DEMO_RATE));
     }
 
     /** The first {@code records} records of a scenario, in order, as fast as the limiter allows. */

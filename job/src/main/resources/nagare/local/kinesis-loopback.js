@@ -1,4 +1,5 @@
-// kinesis-local listens on every interface; force loopback.
+// Loaded with `node -r` before kinesis-local, which listens on every interface: force loopback,
+// so a local run or a test is never reachable from the network.
 const net = require('net');
 const listen = net.Server.prototype.listen;
 net.Server.prototype.listen = function (...args) {
@@ -11,3 +12,14 @@ net.Server.prototype.listen = function (...args) {
   }
   return listen.apply(this, args);
 };
+
+// Exit when the JVM that started us is gone (killed without running its shutdown hooks), so no
+// stand-in outlives the run that needed it.
+const parent = process.ppid;
+setInterval(() => {
+  try {
+    process.kill(parent, 0);
+  } catch (e) {
+    process.exit(0);
+  }
+}, 2000).unref();

@@ -1,4 +1,4 @@
-package dev.nagare.job.testing;
+package dev.nagare.job.local;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.fs.FileStatus;
@@ -7,9 +7,6 @@ import org.apache.flink.core.plugin.PluginUtils;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,50 +14,68 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-
+import java.time.Duration;
 
 /**
- * S3Proxy (in-memory backend) as a separate JVM on 127.0.0.1 — inside Flink's JVM its libraries
- * would clash — and Flink's {@code s3://} file system (the flink-s3-fs-hadoop plugin from
- * {@code target/plugins}) pointed at it. The classpath comes from the build
- * ({@code target/s3proxy.classpath}).
+ * S3Proxy (an S3 API server, in-memory backend) as a separate JVM on 127.0.0.1 — inside Flink's
+ * JVM its libraries would clash — for the tests and the local run with stand-ins. The build
+ * resolves its classpath into {@code <tools>/s3proxy.classpath}; Flink reaches it through its
+ * {@code s3://} file system (the flink-s3-fs-hadoop plugin the build copies to
+ * {@code <tools>/plugins}).
  */
 public final class S3Local implements AutoCloseable {
+    /** S3Proxy runs without authentication; the S3 client still signs requests with something. */
+    public static final String ACCESS_KEY = "local";
+    public static final String SECRET_KEY = "local";
+
     private final Process process;
     private final int port;
 
-    public S3Local() throws Exception {
-        Path classpath = Path.of("target/s3proxy.classpath");
+    private S3Local(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /** Starts S3Proxy on a free port. */
+    public static S3Local start(Path tools) throws Exception {
+        return start(tools, Ports.free());
+    }
+
+    public static S3Local start(Path tools, int port) throws Exception {
+        Path classpath = tools.resolve("s3proxy.classpath");
         if (!Files.exists(classpath)) {
-            throw new IllegalStateException("target/s3proxy.classpath is missing: run the build (mvn verify) first");
+            throw new IllegalStateException(classpath.toAbsolutePath()
+                    + " is missing: the build resolves it (mvn verify, or mvn -Prun-standins package)");
         }
-        port = freePort();
-        Path properties = Files.createTempFile("s3proxy", ".properties");
+        Ports.requireFree(port, "S3Proxy");
+        Path properties = tools.resolve("s3proxy.properties");
         Files.writeString(properties, String.join("\n",
                 "s3proxy.endpoint=http://127.0.0.1:" + port,
                 "s3proxy.authorization=none",
                 "jclouds.provider=transient",
-                "jclouds.identity=local",
-                "jclouds.credential=local"));
-        process = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Dlogback.configurationFile=" + Path.of("src/test/resources/s3proxy/logback.xml").toAbsolutePath(),
-                        "-cp", Files.readString(classpath).trim(),
-                        "org.gaul.s3proxy.Main", "--properties", properties.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(Path.of("target/s3proxy.log").toFile())
-                .start();
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (true) {
-            try (Socket ignored = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                break;
-            } catch (IOException e) {
-                if (System.currentTimeMillis() > deadline || !process.isAlive()) {
-                    throw new IllegalStateException("S3Proxy did not start; see target/s3proxy.log", e);
-                }
-                Thread.sleep(100);
-            }
+                "jclouds.identity=" + ACCESS_KEY,
+                "jclouds.credential=" + SECRET_KEY));
+        Path logback = tools.resolve("s3proxy-logback.xml");
+        try (InputStream in = S3Local.class.getResourceAsStream("/nagare/local/s3proxy-logback.xml")) {
+            Files.copy(in, logback, StandardCopyOption.REPLACE_EXISTING);
         }
+        Path log = tools.resolve("s3proxy.log");
+        Process process = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-Dlogback.configurationFile=" + logback.toAbsolutePath(),
+                        "-cp", Files.readString(classpath).trim(),
+                        "org.gaul.s3proxy.Main", "--properties", properties.toAbsolutePath().toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        try {
+            Ports.await(port, process, Duration.ofSeconds(60), "S3Proxy (log: " + log.toAbsolutePath() + ")");
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw e;
+        }
+        return new S3Local(process, port);
     }
 
     public String endpoint() {
@@ -69,25 +84,33 @@ public final class S3Local implements AutoCloseable {
 
     /** The settings flink-s3-fs-hadoop needs for this endpoint. */
     public Configuration flinkConfiguration() {
+        return flinkConfiguration(endpoint(), ACCESS_KEY, SECRET_KEY);
+    }
+
+    /** The settings flink-s3-fs-hadoop needs for an S3-compatible endpoint: path-style access, plain HTTP if the URL says so. */
+    public static Configuration flinkConfiguration(String endpoint, String accessKey, String secretKey) {
         Configuration conf = new Configuration();
-        conf.setString("s3.endpoint", endpoint());
+        conf.setString("s3.endpoint", endpoint);
         conf.setString("s3.path.style.access", "true");
-        conf.setString("s3.access-key", "local");
-        conf.setString("s3.secret-key", "local");
-        conf.setString("s3.connection.ssl.enabled", "false");
+        if (accessKey != null) {
+            conf.setString("s3.access-key", accessKey);
+            conf.setString("s3.secret-key", secretKey);
+        }
+        conf.setString("s3.connection.ssl.enabled", Boolean.toString(endpoint.startsWith("https:")));
         return conf;
     }
 
-    /** Loads the s3 file system plugin with this endpoint into this JVM. */
-    public void initializeFileSystems(Configuration conf) {
+    /** Loads the file system plugins (from {@code FLINK_PLUGINS_DIR}) with these settings into this JVM. */
+    public static void initializeFileSystems(Configuration conf) {
         FileSystem.initialize(conf, PluginUtils.createPluginManagerFromRootFolder(conf));
     }
 
+    /** Creates a bucket; one that exists already is fine. */
     public void createBucket(String bucket) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(endpoint() + "/" + bucket)).PUT(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
+        if (response.statusCode() != 200 && !response.body().contains("BucketAlreadyOwnedByYou")) {
             throw new IllegalStateException("cannot create bucket " + bucket + ": HTTP " + response.statusCode());
         }
     }
@@ -129,18 +152,8 @@ public final class S3Local implements AutoCloseable {
         return files;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     @Override
     public void close() throws Exception {
-        process.destroy();
-        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-        }
+        Ports.stop(process);
     }
-
 }
