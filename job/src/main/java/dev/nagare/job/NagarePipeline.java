@@ -7,6 +7,7 @@ import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.decode.DecodeFunction;
 import dev.nagare.job.decode.Deduplicator;
+import dev.nagare.job.decode.LateEvents;
 import dev.nagare.job.decode.PartialReassembler;
 import dev.nagare.job.lake.Lake;
 import dev.nagare.job.rules.Rule;
@@ -129,7 +130,10 @@ public final class NagarePipeline {
         DataStream<Row> timed = parsed.union(reassembled)
                 .assignTimestampsAndWatermarks(eventTime(config))
                 .name("event-time-watermarks")
-                .uid("event-time-watermarks");
+                .uid("event-time-watermarks")
+                .process(new LateEvents(), DecodeFunction.LOG_ROW_TYPE)
+                .name("count-late-events")
+                .uid("count-late-events");
         DataStream<Row> events = deduplicate(timed);
         DataStream<Row> deadLetters = parsed.getSideOutput(DecodeFunction.DEAD_LETTERS)
                 .union(reassembled.getSideOutput(DecodeFunction.DEAD_LETTERS));

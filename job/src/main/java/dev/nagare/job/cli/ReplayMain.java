@@ -90,6 +90,7 @@ public final class ReplayMain {
         });
         sb.append(String.format("  duplicates dropped  %,d%n", counts.getOrDefault("duplicates", 0L)));
         sb.append(String.format("  control messages    %,d%n", counts.getOrDefault("controlMessages", 0L)));
+        sb.append(String.format("  late events         %,d%n", counts.getOrDefault("lateEvents", 0L)));
         long alerts = counts.entrySet().stream().filter(e -> e.getKey().startsWith("alerts.")).mapToLong(Map.Entry::getValue).sum();
         sb.append(String.format("  alerts              %,d%n", alerts));
         counts.forEach((k, v) -> {
