@@ -80,9 +80,7 @@ class IngestFormatsITCase {
 
         Path lakePath = work.resolve("lake");
         NagareConfig config = NagareConfig.defaults().with("lake.path", lakePath.toString());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(MiniClusters.PARALLELISM);
-        env.enableCheckpointing(1000);
+        StreamExecutionEnvironment env = MiniClusters.environment();
         new NagarePipeline(config, Records.source(records), null, RuleLoader.load(config)).attachTo(env);
         MiniClusters.awaitFinished(env.executeAsync("ingest-formats-it"), Duration.ofMinutes(3));
         lake = new Lakes(lakePath, "logs", "alerts", "dead_letter", "metrics_1m");

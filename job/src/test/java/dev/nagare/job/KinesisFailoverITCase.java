@@ -2,10 +2,9 @@ package dev.nagare.job;
 
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.local.KinesisLocal;
-import dev.nagare.job.rules.RuleLoader;
-import dev.nagare.job.source.KinesisSource;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.testing.Lakes;
+import dev.nagare.job.testing.MiniClusters;
 import dev.nagare.job.testing.StandInTools;
 
 import org.apache.flink.api.common.JobStatus;
@@ -17,7 +16,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import org.junit.jupiter.api.Test;
@@ -64,11 +62,7 @@ class KinesisFailoverITCase {
             Path lakePath = work.resolve("lake");
             NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
                     .with("lake.path", lakePath.toString());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(2);
-            env.enableCheckpointing(1000);
-            new NagarePipeline(config, KinesisSource.create(config, name -> null), null, RuleLoader.load(config)).attachTo(env);
-            JobClient job = env.executeAsync("kinesis-failover-it");
+            JobClient job = MiniClusters.startKinesisJob(config, "kinesis-failover-it");
             try {
                 // Wait until the first records are committed, then lose a TaskManager mid-stream.
                 Lakes.awaitRows(lakePath, "logs", 1, Duration.ofMinutes(2));

@@ -2,15 +2,12 @@ package dev.nagare.job;
 
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.local.KinesisLocal;
-import dev.nagare.job.rules.RuleLoader;
-import dev.nagare.job.source.KinesisSource;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
 import dev.nagare.job.testing.StandInTools;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import org.junit.jupiter.api.Test;
@@ -48,11 +45,7 @@ class KinesisITCase {
             Path lakePath = work.resolve("lake");
             NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
                     .with("lake.path", lakePath.toString());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(MiniClusters.PARALLELISM);
-            env.enableCheckpointing(1000);
-            new NagarePipeline(config, KinesisSource.create(config, name -> null), null, RuleLoader.load(config)).attachTo(env);
-            JobClient job = env.executeAsync("kinesis-it");
+            JobClient job = MiniClusters.startKinesisJob(config, "kinesis-it");
             try {
                 Lakes.awaitRows(lakePath, "logs", expected, Duration.ofMinutes(2));
                 // A few more checkpoints: nothing beyond the expected rows may arrive.

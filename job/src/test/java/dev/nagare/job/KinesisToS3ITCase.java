@@ -3,15 +3,12 @@ package dev.nagare.job;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.local.KinesisLocal;
 import dev.nagare.job.local.S3Local;
-import dev.nagare.job.rules.RuleLoader;
-import dev.nagare.job.source.KinesisSource;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
 import dev.nagare.job.testing.StandInTools;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import org.junit.jupiter.api.AfterAll;
@@ -76,11 +73,7 @@ class KinesisToS3ITCase {
             NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
                     .with("lake.path", "s3://nagare-lake/lake")
                     .with("lake.compression", "zstd");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(MiniClusters.PARALLELISM);
-            env.enableCheckpointing(1000);
-            new NagarePipeline(config, KinesisSource.create(config, name -> null), null, RuleLoader.load(config)).attachTo(env);
-            JobClient job = env.executeAsync("kinesis-to-s3-it");
+            JobClient job = MiniClusters.startKinesisJob(config, "kinesis-to-s3-it");
             try {
                 Lakes.awaitS3Rows("s3://nagare-lake/lake", "logs", expected, Duration.ofMinutes(2), work);
                 TimeUnit.SECONDS.sleep(3); // more checkpoints: nothing may arrive twice

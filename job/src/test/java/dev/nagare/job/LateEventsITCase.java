@@ -3,15 +3,12 @@ package dev.nagare.job;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.decode.Tally;
 import dev.nagare.job.local.KinesisLocal;
-import dev.nagare.job.rules.RuleLoader;
-import dev.nagare.job.source.KinesisSource;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
 import dev.nagare.job.testing.Records;
 import dev.nagare.job.testing.StandInTools;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -62,11 +59,7 @@ class LateEventsITCase {
             Path lakePath = work.resolve("lake");
             NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
                     .with("lake.path", lakePath.toString());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(MiniClusters.PARALLELISM);
-            env.enableCheckpointing(1000);
-            new NagarePipeline(config, KinesisSource.create(config, name -> null), null, RuleLoader.load(config)).attachTo(env);
-            JobClient job = env.executeAsync("late-events-it");
+            JobClient job = MiniClusters.startKinesisJob(config, "late-events-it");
             try {
                 // The rollup of 10:00, 10:01 and 10:02 is written: the watermark is past 10:03.
                 assertThat(Lakes.awaitRows(lakePath, "metrics_1m", 3, Duration.ofMinutes(2))).isEqualTo(3);

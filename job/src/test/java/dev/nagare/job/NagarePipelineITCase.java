@@ -56,9 +56,7 @@ class NagarePipelineITCase {
         NagareConfig config = NagareConfig.defaults()
                 .with("lake.path", lakePath.toString())
                 .with("job.watermark.out-of-orderness", "5 s");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(MiniClusters.PARALLELISM);
-        env.enableCheckpointing(1000);
+        StreamExecutionEnvironment env = MiniClusters.environment();
         new NagarePipeline(config,
                 DemoSource.create(SCENARIO, RECORDS, RateLimiterStrategy.noOp()),
                 new PrintAlertSink(),

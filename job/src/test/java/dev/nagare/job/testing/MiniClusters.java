@@ -1,11 +1,17 @@
 package dev.nagare.job.testing;
 
+import dev.nagare.job.NagarePipeline;
+import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.rules.RuleLoader;
+import dev.nagare.job.source.KinesisSource;
+
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import java.time.Duration;
@@ -36,6 +42,21 @@ public final class MiniClusters {
                         .setNumberTaskManagers(1)
                         .setNumberSlotsPerTaskManager(PARALLELISM)
                         .build());
+    }
+
+    /** The environment the tests run the job in: the cluster's two slots, a checkpoint every second. */
+    public static StreamExecutionEnvironment environment() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(PARALLELISM);
+        env.enableCheckpointing(1000);
+        return env;
+    }
+
+    /** Starts the job on the configuration's Kinesis stream with its rules and no alert outputs. */
+    public static JobClient startKinesisJob(NagareConfig config, String name) throws Exception {
+        StreamExecutionEnvironment env = environment();
+        new NagarePipeline(config, KinesisSource.create(config, stream -> null), null, RuleLoader.load(config)).attachTo(env);
+        return env.executeAsync(name);
     }
 
     /**
