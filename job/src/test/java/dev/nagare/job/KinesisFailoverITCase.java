@@ -9,9 +9,6 @@ import dev.nagare.job.testing.StandInTools;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.JobManagerOptions;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -37,12 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class KinesisFailoverITCase {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(() -> {
-        Configuration conf = new Configuration();
-        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        conf.set(RestOptions.ADDRESS, "127.0.0.1");
-        conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
-        conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
-        conf.set(TaskManagerOptions.HOST, "127.0.0.1");
+        Configuration conf = MiniClusters.loopback();
         // Two TaskManagers, each able to run the whole job, so losing one leaves room to restart.
         return new MiniClusterResourceConfiguration.Builder()
                 .setConfiguration(conf).setNumberTaskManagers(2).setNumberSlotsPerTaskManager(2).build();

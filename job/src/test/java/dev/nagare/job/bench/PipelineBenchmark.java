@@ -4,17 +4,15 @@ import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.decode.Tally;
 import dev.nagare.job.rules.RuleLoader;
-import dev.nagare.job.source.demo.DemoSource;
 import dev.nagare.job.source.demo.DemoRecord;
 import dev.nagare.job.source.demo.DemoScenario;
+import dev.nagare.job.source.demo.DemoSource;
+import dev.nagare.job.testing.MiniClusters;
 
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.JobManagerOptions;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.IOException;
@@ -76,11 +74,7 @@ public final class PipelineBenchmark {
             NagareConfig config = NagareConfig.defaults()
                     .with("lake.path", lake.toString())
                     .with("job.watermark.out-of-orderness", "5 s");
-            Configuration flink = new Configuration();
-            flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-            flink.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
-            flink.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
-            flink.set(TaskManagerOptions.HOST, "127.0.0.1");
+            Configuration flink = MiniClusters.loopback();
             // State grows with the dedup window: checkpoints go to files, as in every real deployment.
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());

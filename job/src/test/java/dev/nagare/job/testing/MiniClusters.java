@@ -28,14 +28,21 @@ public final class MiniClusters {
         return extension(new Configuration());
     }
 
-    /** A loopback MiniCluster with extra settings (for example the s3 file system's). */
-    public static MiniClusterExtension extension(Configuration extra) {
-        Configuration conf = new Configuration(extra);
+    /** Every address of a test cluster on 127.0.0.1: tests must not be reachable from the network. */
+    public static Configuration loopback() {
+        Configuration conf = new Configuration();
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(RestOptions.ADDRESS, "127.0.0.1");
         conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
         conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
         conf.set(TaskManagerOptions.HOST, "127.0.0.1");
+        return conf;
+    }
+
+    /** A loopback MiniCluster with extra settings (for example the s3 file system's). */
+    public static MiniClusterExtension extension(Configuration extra) {
+        Configuration conf = loopback();
+        conf.addAll(extra);
         return new MiniClusterExtension(
                 new MiniClusterResourceConfiguration.Builder()
                         .setConfiguration(conf)
