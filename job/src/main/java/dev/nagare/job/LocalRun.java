@@ -104,16 +104,22 @@ public final class LocalRun implements AutoCloseable {
         return logs.substring(0, logs.length() - Lake.LOGS.length() - 1);
     }
 
-    /** Every listening socket on loopback: a laptop run must not be reachable from the network. */
-    static Configuration flinkConfiguration(NagareConfig config) {
+    /** Every address of an embedded cluster on 127.0.0.1: a laptop run must not be reachable from the network. */
+    public static Configuration loopback() {
         Configuration flink = new Configuration();
         flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         flink.set(RestOptions.ADDRESS, "127.0.0.1");
-        flink.set(RestOptions.PORT, config.get(NagareOptions.LOCAL_WEB_UI_PORT));
         flink.set(JobManagerOptions.ADDRESS, "127.0.0.1");
         flink.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
         flink.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
         flink.set(TaskManagerOptions.HOST, "127.0.0.1");
+        return flink;
+    }
+
+    /** The local run's cluster: loopback, the web UI port, one slot per parallel subtask, checkpoints to files. */
+    static Configuration flinkConfiguration(NagareConfig config) {
+        Configuration flink = loopback();
+        flink.set(RestOptions.PORT, config.get(NagareOptions.LOCAL_WEB_UI_PORT));
         flink.set(TaskManagerOptions.NUM_TASK_SLOTS, config.get(NagareOptions.LOCAL_PARALLELISM));
         // The status line reads metrics through REST; refresh them faster than the 10 s default.
         flink.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));

@@ -52,7 +52,7 @@ class KinesisFailoverITCase {
             long expected = kinesis.putDemo("failover", SCENARIO, 0, 200);
 
             Path lakePath = work.resolve("lake");
-            NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
+            NagareConfig config = StandInTools.kinesisSource(kinesis, NagareConfig.defaults(), arn)
                     .with("lake.path", lakePath.toString());
             JobClient job = MiniClusters.startKinesisJob(config, "kinesis-failover-it");
             try {

@@ -43,7 +43,7 @@ class KinesisITCase {
             long expected = kinesis.putDemo("cwl-logs", SCENARIO, 0, RECORDS);
 
             Path lakePath = work.resolve("lake");
-            NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
+            NagareConfig config = StandInTools.kinesisSource(kinesis, NagareConfig.defaults(), arn)
                     .with("lake.path", lakePath.toString());
             JobClient job = MiniClusters.startKinesisJob(config, "kinesis-it");
             try {

@@ -70,7 +70,7 @@ class KinesisToS3ITCase {
             String arn = kinesis.createStream("cwl-to-s3", 2);
             long expected = kinesis.putDemo("cwl-to-s3", SCENARIO, 0, RECORDS);
 
-            NagareConfig config = kinesis.sourceConfig(NagareConfig.defaults(), arn)
+            NagareConfig config = StandInTools.kinesisSource(kinesis, NagareConfig.defaults(), arn)
                     .with("lake.path", "s3://nagare-lake/lake")
                     .with("lake.compression", "zstd");
             JobClient job = MiniClusters.startKinesisJob(config, "kinesis-to-s3-it");

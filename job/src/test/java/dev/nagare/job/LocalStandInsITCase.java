@@ -9,6 +9,7 @@ import dev.nagare.job.local.StandIns;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.source.demo.DemoSource;
+import dev.nagare.job.testing.Await;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.StandInTools;
 
@@ -80,13 +81,9 @@ class LocalStandInsITCase {
             assertThat(run.standIns().orElseThrow().feeder().fed()).isEqualTo(RECORDS);
 
             // The two incidents of the backlog reach the webhook stand-in as Slack messages.
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (!pagedFor(webhook.received(), "app_error_rate", "db_privilege_change")
-                    && System.currentTimeMillis() < deadline) {
-                Thread.sleep(500); // poll: delivery is asynchronous and rate-limited
-            }
-            assertThat(pagedFor(webhook.received(), "app_error_rate", "db_privilege_change"))
-                    .as("webhook bodies: %s", webhook.received()).isTrue();
+            List<String> bodies = Await.until(webhook::received,
+                    received -> pagedFor(received, "app_error_rate", "db_privilege_change"), Duration.ofMinutes(1));
+            assertThat(pagedFor(bodies, "app_error_rate", "db_privilege_change")).as("webhook bodies: %s", bodies).isTrue();
             assertThat(console.toString(StandardCharsets.UTF_8))
                     .contains("stand-in kinesis-local: http://127.0.0.1:" + kinesisPort)
                     .contains("webhook <- [HIGH] ");
@@ -95,10 +92,7 @@ class LocalStandInsITCase {
 
         // Closed: the job is gone and so is every stand-in (the MiniCluster stops just after the job).
         for (int port : List.of(kinesisPort, s3Port, webhookPort, webUiPort)) {
-            long portDeadline = System.currentTimeMillis() + 30_000;
-            while (!isFree(port) && System.currentTimeMillis() < portDeadline) {
-                Thread.sleep(200); // poll: sockets close as the processes and the cluster stop
-            }
+            Await.until(() -> isFree(port), free -> free, Duration.ofSeconds(30));
             assertThatCode(() -> Ports.requireFree(port, "port " + port)).doesNotThrowAnyException();
         }
     }

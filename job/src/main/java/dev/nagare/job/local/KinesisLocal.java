@@ -1,6 +1,5 @@
 package dev.nagare.job.local;
 
-import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.source.demo.DemoRecord;
 import dev.nagare.job.source.demo.DemoScenario;
 
@@ -90,21 +89,6 @@ public final class KinesisLocal implements AutoCloseable {
             throw e;
         }
         return new KinesisLocal(process, port, region);
-    }
-
-    /** The job's source settings for a stream of this stand-in, read from its oldest record. */
-    public NagareConfig sourceConfig(NagareConfig config, String streamArn) {
-        return config
-                .with("source.type", "kinesis")
-                .with("source.kinesis.stream-arn", streamArn)
-                .with("source.kinesis.endpoint", endpoint())
-                .with("source.kinesis.region", REGION)
-                .with("source.kinesis.initial-position", "trim_horizon")
-                .with("source.kinesis.shard-discovery-interval", "1 s")
-                .with("source.kinesis.access-key-id", ACCESS_KEY)
-                .with("source.kinesis.secret-access-key", SECRET_KEY)
-                .with("job.watermark.out-of-orderness", "5 s")
-                .with("job.watermark.idle-timeout", "2 s");
     }
 
     public String endpoint() {

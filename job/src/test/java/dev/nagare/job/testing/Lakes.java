@@ -35,17 +35,7 @@ public final class Lakes implements AutoCloseable {
      * timeout passes; returns the rows found.
      */
     public static long awaitRows(Path lake, String table, long rows, java.time.Duration timeout) throws Exception {
-        long deadline = System.currentTimeMillis() + timeout.toMillis();
-        long found = 0;
-        while (found < rows && System.currentTimeMillis() < deadline) {
-            Thread.sleep(500);
-            if (dev.nagare.job.local.StatusReporter.committedFiles(lake.resolve(table)) > 0) {
-                try (Lakes read = new Lakes(lake, table)) {
-                    found = read.count("SELECT count(*) FROM " + table);
-                }
-            }
-        }
-        return found;
+        return Await.until(() -> countRows(lake, table), found -> found >= rows, timeout);
     }
 
     /**
@@ -54,19 +44,23 @@ public final class Lakes implements AutoCloseable {
      * {@code work}), which holds the table as a subfolder.
      */
     public static Path awaitS3Rows(String lake, String table, long rows, java.time.Duration timeout, Path work) throws Exception {
-        long deadline = System.currentTimeMillis() + timeout.toMillis();
-        Path copy;
-        long found = 0;
-        do {
-            Thread.sleep(1000);
-            copy = java.nio.file.Files.createTempDirectory(work, "s3-copy");
-            if (dev.nagare.job.local.S3Local.download(lake + "/" + table, copy.resolve(table)) > 0) {
-                try (Lakes read = new Lakes(copy, table)) {
-                    found = read.count("SELECT count(*) FROM " + table);
-                }
-            }
-        } while (found < rows && System.currentTimeMillis() < deadline);
-        return copy;
+        return Await.until(() -> {
+            Path copy = java.nio.file.Files.createTempDirectory(work, "s3-copy");
+            dev.nagare.job.local.S3Local.download(lake + "/" + table, copy.resolve(table));
+            return copy;
+        }, copy -> countRows(copy, table) >= rows, timeout);
+    }
+
+    /** Committed rows of a table of a local lake; 0 before its first file. */
+    private static long countRows(Path lake, String table) {
+        if (dev.nagare.job.local.StatusReporter.committedFiles(lake.resolve(table)) == 0) {
+            return 0;
+        }
+        try (Lakes read = new Lakes(lake, table)) {
+            return read.count("SELECT count(*) FROM " + table);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read " + table + " in " + lake, e);
+        }
     }
 
     public long count(String sql) throws SQLException {
