@@ -31,8 +31,29 @@ public final class KplAggregate {
                 && data[0] == MAGIC[0] && data[1] == MAGIC[1] && data[2] == MAGIC[2] && data[3] == MAGIC[3];
     }
 
+    /** Receives the user records of an aggregate one at a time. */
+    @FunctionalInterface
+    public interface UserRecords {
+        void accept(byte[] data) throws DecodeException;
+    }
+
     /** The user records inside the aggregate, in order. */
     public static List<byte[]> deaggregate(byte[] data) throws DecodeException {
+        List<byte[]> records = new ArrayList<>();
+        forEachRecord(data, records::add);
+        return records;
+    }
+
+    /**
+     * Hands each user record to {@code out} as it is read, so a caller can stop at a bound
+     * without holding every record first. Every length is checked against the bytes that remain
+     * before anything is allocated, so a forged length is a {@link DecodeException}, never a
+     * huge array.
+     */
+    public static void forEachRecord(byte[] data, UserRecords out) throws DecodeException {
+        if (!isAggregate(data)) {
+            throw new DecodeException("not a KPL aggregated record (no magic number or shorter than its checksum)");
+        }
         int end = data.length - MD5_LENGTH;
         byte[] expected = Arrays.copyOfRange(data, end, data.length);
         MessageDigest md5 = md5();
@@ -40,21 +61,17 @@ public final class KplAggregate {
         if (!MessageDigest.isEqual(expected, md5.digest())) {
             throw new DecodeException("KPL aggregated record has a wrong MD5 checksum");
         }
-        List<byte[]> records = new ArrayList<>();
         Reader outer = new Reader(data, MAGIC.length, end);
         while (outer.hasMore()) {
             long tag = outer.varint();
-            int field = (int) (tag >>> 3);
-            int wireType = (int) (tag & 7);
-            if (field == 3 && wireType == 2) {
+            if ((tag >>> 3) == 3 && (tag & 7) == 2) {
                 int length = outer.length();
-                records.add(recordData(new Reader(data, outer.pos, outer.pos + length)));
+                out.accept(recordData(new Reader(data, outer.pos, outer.pos + length)));
                 outer.pos += length;
             } else {
-                outer.skip(wireType);
+                outer.skip((int) (tag & 7));
             }
         }
-        return records;
     }
 
     private static byte[] recordData(Reader record) throws DecodeException {

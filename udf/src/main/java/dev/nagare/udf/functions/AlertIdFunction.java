@@ -16,8 +16,9 @@ public final class AlertIdFunction extends ScalarFunction {
     private static final long serialVersionUID = 1L;
     public static final String NAME = "NAGARE_ALERT_ID";
 
+    /** The id; null when it could not be evaluated (an exception here would restart the job forever). */
     public String eval(String ruleId, String groupKey, LocalDateTime windowStart) {
-        return alertId(ruleId, groupKey, windowStart);
+        return Total.orNull(() -> alertId(ruleId, groupKey, windowStart));
     }
 
     /** The first 128 bits of SHA-256 over the three parts, as 32 hex digits. */

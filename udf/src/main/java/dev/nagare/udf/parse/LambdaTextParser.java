@@ -142,12 +142,22 @@ public final class LambdaTextParser {
         return m.find() ? m.group(1) : null;
     }
 
+    /** The number, or null when absent or not a number ({@code 1.2.3}): a malformed REPORT line still parses. */
     private static Double toDouble(String s) {
-        return s == null ? null : Double.valueOf(s);
+        try {
+            return s == null ? null : Double.valueOf(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
+    /** The number, or null when absent or out of int range. */
     private static Integer toInt(String s) {
-        return s == null ? null : Integer.valueOf(s);
+        try {
+            return s == null ? null : Integer.valueOf(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static String stripTrailingNewline(String s) {

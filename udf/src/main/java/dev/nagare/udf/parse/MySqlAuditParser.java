@@ -192,7 +192,12 @@ public final class MySqlAuditParser {
         if (field.isEmpty() || field.length() > 19 || !isDigits(field, 0, field.length())) {
             throw new ParseException("MySQL audit " + name + " '" + abbreviate(field) + "' is not a number");
         }
-        return Long.parseLong(field);
+        try {
+            return Long.parseLong(field);
+        } catch (NumberFormatException e) {
+            // 19 digits past Long.MAX_VALUE
+            throw new ParseException("MySQL audit " + name + " '" + abbreviate(field) + "' is not a number");
+        }
     }
 
     private static boolean isDigits(String s, int from, int to) {

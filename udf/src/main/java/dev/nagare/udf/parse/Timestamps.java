@@ -1,5 +1,6 @@
 package dev.nagare.udf.parse;
 
+import java.time.DateTimeException;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -37,10 +38,12 @@ public final class Timestamps {
             return OffsetDateTime.parse(s.replace(' ', 'T')).toInstant().toEpochMilli();
         } catch (DateTimeParseException e) {
             // fall through: no offset
+        } catch (ArithmeticException e) {
+            return null; // a valid date too far from 1970 for epoch milliseconds in a long (year +999999999)
         }
         try {
             return LocalDateTime.parse(s, LOCAL).toInstant(ZoneOffset.UTC).toEpochMilli();
-        } catch (DateTimeParseException e) {
+        } catch (DateTimeException | ArithmeticException e) {
             return null;
         }
     }

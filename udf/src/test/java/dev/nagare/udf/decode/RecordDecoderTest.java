@@ -1,20 +1,28 @@
 package dev.nagare.udf.decode;
 
 import dev.nagare.udf.Examples;
+import dev.nagare.udf.Hostile;
 
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RecordDecoderTest {
+    private static final int MB = 1024 * 1024;
+    private static final String TOO_LARGE = "record expands past 1000000 bytes when decompressed (parse.max-record-bytes)";
     private final RecordDecoder decoder = new RecordDecoder();
+    /** A decoder with small bounds: 1,000,000 decompressed bytes and 10 events per record. */
+    private final RecordDecoder small = new RecordDecoder(1_000_000, 10);
 
     @Test
     void decodesTheCloudTrailEnvelope() throws Exception {
@@ -97,9 +105,9 @@ class RecordDecoderTest {
     @Test
     void stopsAGzipBombAtTheLimit() throws Exception {
         byte[] bomb = gzip("{" + " ".repeat(2_000_000) + "}");
-        assertThatThrownBy(() -> new RecordDecoder(1_000_000).decode(bomb))
+        assertThatThrownBy(() -> new RecordDecoder(1_000_000, 10).decode(bomb))
                 .isInstanceOf(DecodeException.class)
-                .hasMessage("gzip payload exceeds 1000000 bytes when decompressed");
+                .hasMessage("record expands past 1000000 bytes when decompressed (parse.max-record-bytes)");
     }
 
     @Test
@@ -173,6 +181,291 @@ class RecordDecoderTest {
         assertThat(r.events().get(0).message()).isEqualTo("{\"log\":\"zipped\",\"container_id\":\"c1\"}");
         assertThatThrownBy(() -> decoder.decode(Arrays.copyOf(zlib, zlib.length - 4)))
                 .isInstanceOf(DecodeException.class).hasMessage("truncated zlib stream");
+    }
+
+    @Test
+    void theDefaultsAreTheDocumentedBounds() {
+        assertThat(RecordDecoder.DEFAULT_MAX_DECOMPRESSED_BYTES).isEqualTo(128L * 1024 * 1024);
+        assertThat(RecordDecoder.DEFAULT_MAX_EVENTS_PER_RECORD).isEqualTo(100_000);
+        assertThatThrownBy(() -> new RecordDecoder(0, 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RecordDecoder(10, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** The bound was per gzip member: k members of a KPL aggregate could expand to k times it. */
+    @Test
+    void theByteBoundCountsEveryMemberOfARecord() throws Exception {
+        byte[] member = gzip(envelope(message(400_000)));
+        assertThat(small.decode(member).events()).hasSize(1);
+        assertThatThrownBy(() -> small.decode(KplTestRecords.aggregate(member, member, member)))
+                .isInstanceOf(DecodeException.class).hasMessage(TOO_LARGE);
+        // Concatenated gzip members of one payload count together too.
+        assertThatThrownBy(() -> small.decode(concat(member, member, member)))
+                .isInstanceOf(DecodeException.class).hasMessage(TOO_LARGE);
+        byte[] text = zlib("a".repeat(600_000).getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> small.decode(KplTestRecords.aggregate(text, text)))
+                .isInstanceOf(DecodeException.class).hasMessage(TOO_LARGE);
+        assertThat(small.decode(KplTestRecords.aggregate(member, member)).events()).hasSize(2);
+    }
+
+    @Test
+    void aBombStopsAtTheBoundWithoutInflatingTheRest() {
+        byte[] bomb = Hostile.run(() -> gzipOfZeros(1024));
+        assertThat(bomb.length).isLessThan(2 * MB); // a gigabyte of zeros
+        assertThat(Hostile.expect(DecodeException.class, () -> small.decode(bomb))).hasMessage(TOO_LARGE);
+        assertThat(Hostile.expect(DecodeException.class, () -> small.decode(KplTestRecords.aggregate(bomb, bomb))))
+                .hasMessage(TOO_LARGE);
+    }
+
+    @Test
+    void theEventBoundCountsEveryMemberOfARecord() throws Exception {
+        String tooMany = "record holds more than 10 log events (parse.max-events-per-record)";
+        assertThat(small.decode(gzip(envelope(10))).events()).hasSize(10);
+        assertThatThrownBy(() -> small.decode(gzip(envelope(11)))).isInstanceOf(DecodeException.class).hasMessage(tooMany);
+        byte[] line = "one line".getBytes(StandardCharsets.UTF_8);
+        byte[][] lines = new byte[11][];
+        Arrays.fill(lines, line);
+        assertThatThrownBy(() -> small.decode(KplTestRecords.aggregate(lines))).isInstanceOf(DecodeException.class).hasMessage(tooMany);
+        byte[] six = gzip(envelope(6));
+        assertThatThrownBy(() -> small.decode(KplTestRecords.aggregate(six, six))).isInstanceOf(DecodeException.class).hasMessage(tooMany);
+        // A million tiny events stop at the bound as they are read, not after all are held.
+        RecordDecoder tenEvents = new RecordDecoder(RecordDecoder.DEFAULT_MAX_DECOMPRESSED_BYTES, 10);
+        byte[] million = gzip(envelope(1_000_000));
+        assertThat(Hostile.expect(DecodeException.class, () -> tenEvents.decode(million))).hasMessage(tooMany);
+    }
+
+    @Test
+    void bytesThatAreNotUtf8TextAreADecodeError() throws Exception {
+        assertThatThrownBy(() -> decoder.decode(new byte[] {'o', 'k', (byte) 0x80, 'x'}))
+                .isInstanceOf(DecodeException.class)
+                .hasMessage("record is not UTF-8 text (invalid byte sequence at offset 2)");
+        assertThatThrownBy(() -> decoder.decode(new byte[] {'o', 'k', 0, 'x'}))
+                .isInstanceOf(DecodeException.class)
+                .hasMessage("record is not UTF-8 text (NUL byte at offset 2)");
+        byte[][] invalid = {
+            {(byte) 0xC0, (byte) 0x80}, // overlong NUL
+            {(byte) 0xE0, (byte) 0x80, (byte) 0x80}, // overlong
+            {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // a UTF-16 surrogate
+            {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // past U+10FFFF
+            {(byte) 0xF5, (byte) 0x80, (byte) 0x80, (byte) 0x80},
+            {(byte) 0xE2, (byte) 0x82}, // cut short
+            {(byte) 0xE2, (byte) 0x28, (byte) 0xA1},
+        };
+        for (byte[] bytes : invalid) {
+            byte[] text = concat("a ".getBytes(StandardCharsets.UTF_8), bytes);
+            assertThatThrownBy(() -> decoder.decode(text)).isInstanceOf(DecodeException.class)
+                    .hasMessage("record is not UTF-8 text (invalid byte sequence at offset 2)");
+        }
+        // The same inside JSON that is not an envelope, inside a KPL user record, inside zlib.
+        byte[] json = concat("{\"log\":\"".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xFF}, "\"}".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> decoder.decode(json)).isInstanceOf(DecodeException.class)
+                .hasMessage("record is not UTF-8 text (invalid byte sequence at offset 8)");
+        assertThatThrownBy(() -> decoder.decode(KplTestRecords.aggregate("fine".getBytes(StandardCharsets.UTF_8), json)))
+                .isInstanceOf(DecodeException.class).hasMessage("record is not UTF-8 text (invalid byte sequence at offset 8)");
+        assertThatThrownBy(() -> decoder.decode(zlib(json))).isInstanceOf(DecodeException.class)
+                .hasMessage("record is not UTF-8 text (invalid byte sequence at offset 8)");
+        // Valid text of every length of sequence, with a byte order mark, is one event.
+        String text = "h\u00e9llo \u20ac \ud83d\ude00";
+        byte[] bom = concat(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, text.getBytes(StandardCharsets.UTF_8));
+        assertThat(decoder.decode(bom).events()).extracting(RawLogEvent::message).containsExactly(text);
+    }
+
+    @Test
+    void textThatStartsLikeAZlibHeaderIsText() throws Exception {
+        assertThat(decoder.decode("x = 1 ".getBytes(StandardCharsets.UTF_8)).events()).extracting(RawLogEvent::message)
+                .containsExactly("x = 1 ");
+        assertThat(decoder.decode("x?y".getBytes(StandardCharsets.UTF_8)).kind()).isEqualTo(DecodedRecord.Kind.TEXT);
+    }
+
+    @Test
+    void randomBinaryIsADecodeError() {
+        java.util.Random random = new java.util.Random(3);
+        byte[] binary = new byte[4 * MB];
+        random.nextBytes(binary);
+        binary[0] = 'x'; // not a magic number
+        assertThat(Hostile.expect(DecodeException.class, () -> decoder.decode(binary))).hasMessageStartingWith("record is not UTF-8 text");
+    }
+
+    @Test
+    void aGzipMemberInsideAGzipPayloadIsADecodeError() throws Exception {
+        byte[] inner = gzip(envelope(1));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(inner);
+        }
+        assertThatThrownBy(() -> decoder.decode(out.toByteArray())).isInstanceOf(DecodeException.class)
+                .hasMessage("gzip payload is itself gzip-compressed (a nested gzip member is not a CloudWatch Logs envelope)");
+    }
+
+    @Test
+    void aGzipPayloadCutAnywhereIsADecodeError() throws Exception {
+        byte[] whole = gzip(envelope(3));
+        for (int cut = 3; cut < whole.length; cut++) { // from the magic number on
+            byte[] truncated = Arrays.copyOf(whole, cut);
+            assertThatThrownBy(() -> decoder.decode(truncated)).as("cut at %d", cut).isInstanceOf(DecodeException.class);
+        }
+        byte[] cutInTrailer = Arrays.copyOf(whole, whole.length - 3);
+        assertThatThrownBy(() -> decoder.decode(cutInTrailer)).isInstanceOf(DecodeException.class).hasMessage("truncated gzip stream");
+    }
+
+    @Test
+    void theGzipHeaderAndTrailerAreChecked() throws Exception {
+        byte[] json = envelope(message(10)).getBytes(StandardCharsets.UTF_8);
+        // Every optional header field (extra, name, comment, header CRC) is read over.
+        byte[] withFields = gzipMember(json, true);
+        assertThat(decoder.decode(withFields).events()).hasSize(1);
+        byte[] badHeaderCrc = withFields.clone();
+        badHeaderCrc[10 + 6 + "name.json\0comment\0".length()] ^= 1; // after the fixed header, the extra field, name and comment
+        assertThatThrownBy(() -> decoder.decode(badHeaderCrc)).isInstanceOf(DecodeException.class)
+                .hasMessage("corrupt gzip stream: Corrupt GZIP header");
+        byte[] badTrailer = gzip(envelope(1));
+        badTrailer[badTrailer.length - 6] ^= 1;
+        assertThatThrownBy(() -> decoder.decode(badTrailer)).isInstanceOf(DecodeException.class)
+                .hasMessage("corrupt gzip stream: Corrupt GZIP trailer");
+        // Trailing bytes that are not another member are ignored, as GZIPInputStream does.
+        assertThat(decoder.decode(concat(gzip(envelope(1)), "junk".getBytes(StandardCharsets.UTF_8))).events()).hasSize(1);
+    }
+
+    /** GZIPInputStream recursed once per member: half a million empty members (a 10 MB record) overflowed its stack. */
+    @Test
+    void halfAMillionEmptyGzipMembersDoNotOverflowTheStack() throws Exception {
+        byte[] empty = gzip("");
+        ByteArrayOutputStream record = new ByteArrayOutputStream();
+        record.write(gzip("{\"messageType\":\"CONTROL_MESSAGE\"}"));
+        for (int i = 0; i < 500_000; i++) {
+            record.write(empty);
+        }
+        byte[] bytes = record.toByteArray();
+        assertThat(Hostile.run(() -> decoder.decode(bytes).kind())).isEqualTo(DecodedRecord.Kind.CWL_CONTROL);
+    }
+
+    @Test
+    void corruptKplIsADecodeError() {
+        // Each body gets a valid MD5, so the protobuf reader itself must refuse it.
+        byte[][] bodies = {
+            {0x1a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}, // records: length 4 GiB
+            {0x1a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+                (byte) 0xff, 0x01}, // length 2^64 - 1: negative as a long
+            {0x1a, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80,
+                (byte) 0x80, (byte) 0x80, 0x00}, // a varint of 11 bytes
+            {0x1a, 0x02, 0x18, 0x05}, // a record whose data field claims 5 bytes of 0
+            {0x1a, 0x02, 0x08, 0x00}, // a record without data
+            {0x1b}, // wire type 3 (a group)
+        };
+        for (byte[] body : bodies) {
+            assertThatThrownBy(() -> decoder.decode(kpl(body))).as(Arrays.toString(body)).isInstanceOf(DecodeException.class);
+        }
+        assertThatThrownBy(() -> decoder.decode(kpl(bodies[0]))).hasMessage("KPL aggregated record is truncated");
+        assertThatThrownBy(() -> decoder.decode(kpl(bodies[2]))).hasMessage("KPL aggregated record has a malformed varint");
+        assertThatThrownBy(() -> decoder.decode(kpl(bodies[4]))).hasMessage("KPL aggregated record has a record without data");
+        assertThatThrownBy(() -> decoder.decode(kpl(bodies[5]))).hasMessage("KPL aggregated record has unknown protobuf wire type 3");
+        byte[] nested = KplTestRecords.aggregate(KplTestRecords.aggregate("x".getBytes(StandardCharsets.UTF_8)));
+        assertThatThrownBy(() -> decoder.decode(nested)).hasMessage("KPL aggregated record nested in another");
+        assertThatThrownBy(() -> KplAggregate.deaggregate(new byte[] {1, 2, 3})).isInstanceOf(DecodeException.class);
+        // Field 2^32 + 3 is an unknown field, skipped; it was read as field 3 (records) when cut to an int.
+        assertThat(Hostile.run(() -> decoder.decode(kpl(new byte[] {(byte) 0x9a, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01, 0x00}))
+                .events())).isEmpty();
+    }
+
+    @Test
+    void aTimestampPastALongIsNoTime() throws Exception {
+        String json = "{\"messageType\":\"DATA_MESSAGE\",\"logGroup\":\"g\",\"logEvents\":["
+                + "{\"id\":\"1\",\"timestamp\":100000000000000000000000,\"message\":\"m\"}]}";
+        assertThat(decoder.decode(gzip(json)).events().get(0).timestampMillis()).isNull();
+    }
+
+    /** A CWL envelope with one event of this message. */
+    private static String envelope(String message) {
+        return "{\"messageType\":\"DATA_MESSAGE\",\"owner\":\"1\",\"logGroup\":\"/ecs/x\",\"logStream\":\"s\","
+                + "\"subscriptionFilters\":[\"f\"],\"logEvents\":[{\"id\":\"1\",\"timestamp\":1,\"message\":\"" + message + "\"}]}";
+    }
+
+    /** A CWL envelope with this many one-letter events. */
+    private static String envelope(int events) {
+        StringBuilder json = new StringBuilder("{\"messageType\":\"DATA_MESSAGE\",\"logGroup\":\"g\",\"logEvents\":[");
+        for (int i = 0; i < events; i++) {
+            json.append(i == 0 ? "" : ",").append("{\"message\":\"m\"}");
+        }
+        return json.append("]}").toString();
+    }
+
+    private static String message(int length) {
+        return "m".repeat(length);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.write(part, 0, part.length);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] zlib(byte[] data) {
+        Deflater deflater = new Deflater();
+        deflater.setInput(data);
+        deflater.finish();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[65536];
+        while (!deflater.finished()) {
+            out.write(buffer, 0, deflater.deflate(buffer));
+        }
+        deflater.end();
+        return out.toByteArray();
+    }
+
+    private static byte[] gzipOfZeros(int megabytes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] zeros = new byte[MB];
+        try (GZIPOutputStream gz = new GZIPOutputStream(out, 65536)) {
+            for (int i = 0; i < megabytes; i++) {
+                gz.write(zeros);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** One gzip member by hand: with every optional header field when asked, stored (not compressed) data. */
+    private static byte[] gzipMember(byte[] data, boolean allHeaderFields) {
+        ByteArrayOutputStream header = new ByteArrayOutputStream();
+        header.write(0x1f);
+        header.write(0x8b);
+        header.write(8);
+        header.write(allHeaderFields ? 2 | 4 | 8 | 16 : 0);
+        header.writeBytes(new byte[] {0, 0, 0, 0, 0, 3});
+        if (allHeaderFields) {
+            header.writeBytes(new byte[] {4, 0, 'a', 'b', 2, 0}); // XLEN 4, then 4 bytes of extra field
+            header.writeBytes("name.json\0comment\0".getBytes(StandardCharsets.ISO_8859_1));
+            CRC32 headerCrc = new CRC32();
+            headerCrc.update(header.toByteArray());
+            header.write((int) headerCrc.getValue() & 0xff);
+            header.write((int) (headerCrc.getValue() >> 8) & 0xff);
+        }
+        Deflater deflater = new Deflater(Deflater.NO_COMPRESSION, true);
+        deflater.setInput(data);
+        deflater.finish();
+        byte[] deflated = new byte[data.length + 1024];
+        int n = deflater.deflate(deflated);
+        deflater.end();
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(header.toByteArray());
+        out.write(deflated, 0, n);
+        for (long v : new long[] {crc.getValue(), data.length}) {
+            for (int k = 0; k < 4; k++) {
+                out.write((int) (v >> (8 * k)) & 0xff);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** A KPL record of this protobuf body, with a valid MD5. */
+    private static byte[] kpl(byte[] body) {
+        try {
+            return concat(KplAggregate.MAGIC, body, MessageDigest.getInstance("MD5").digest(body));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static byte[] gzip(String text) throws IOException {

@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * which the job turns into dead letters, so every input either parses or becomes a dead letter.
  */
 class DecoderPropertiesTest {
-    private static final RecordDecoder DECODER = new RecordDecoder(8 * 1024 * 1024);
+    private static final RecordDecoder DECODER = new RecordDecoder(8 * 1024 * 1024, RecordDecoder.DEFAULT_MAX_EVENTS_PER_RECORD);
     private static final EventParser PARSER = new EventParser();
     private static final List<String> RECORDS = List.of(
             "cwl-subscription-data.bin", "cwl-subscription-data-aurora-audit.bin", "cwl-subscription-data-ecs-awslogs.bin",

@@ -1,6 +1,7 @@
 package dev.nagare.udf.parse;
 
 import dev.nagare.udf.Examples;
+import dev.nagare.udf.Hostile;
 
 import org.junit.jupiter.api.Test;
 
@@ -112,5 +113,27 @@ class MySqlAuditParserTest {
         assertThatThrownBy(() -> parser.parseLine("1717236902118204,db-1,u,h,1,2,query,db,,0"))
                 .isInstanceOf(ParseException.class)
                 .hasMessage("MySQL audit operation 'query' is not an upper-case word");
+    }
+    @Test
+    void aNumberPastALongIsAParseError() {
+        // 19 digits pass the length check but overflow a long: this threw NumberFormatException.
+        assertThatThrownBy(() -> parser.parseLine("1717236902118204,db-1,u,h,9999999999999999999,0,CONNECT,db,,0"))
+                .isInstanceOf(ParseException.class)
+                .hasMessage("MySQL audit connectionid '9999999999999999999' is not a number");
+    }
+
+    @Test
+    void aQueryWithAMultiMegabyteLiteralParsesAndIsRedacted() throws Exception {
+        String secret = "s".repeat(4 * 1024 * 1024);
+        String line = "1717236902118204,db-1,dba,10.0.0.9,5,6,QUERY,mysql,'ALTER USER \\'u\\' IDENTIFIED BY \\'" + secret + "\\'',0";
+        NormalizedEvent e = Hostile.run(() -> {
+            NormalizedEvent out = new NormalizedEvent();
+            parser.parse(line, out);
+            return out;
+        });
+        assertThat(e.dbQuery).isEqualTo("ALTER USER 'u' IDENTIFIED BY *****");
+        String unterminated = "1717236902118204,db-1,dba,10.0.0.9,5,6,QUERY,mysql,'SELECT \\'" + "x".repeat(4 * 1024 * 1024);
+        assertThat(Hostile.expect(ParseException.class, () -> parser.parseLine(unterminated)))
+                .hasMessage("unterminated quoted SQL text in MySQL audit line");
     }
 }

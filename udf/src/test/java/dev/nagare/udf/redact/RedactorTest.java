@@ -1,10 +1,13 @@
 package dev.nagare.udf.redact;
 
+import dev.nagare.udf.Hostile;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class RedactorTest {
+    private static final int MB = 1024 * 1024;
     @Test
     void masksSqlPasswords() {
         assertThat(Redactor.redact("ALTER USER 'app'@'%' IDENTIFIED BY 'n3w;Pass'"))
@@ -47,5 +50,64 @@ class RedactorTest {
         assertThat(Redactor.redact("card 4111-1111-1111-1112 charged")).isEqualTo("card 4111-1111-1111-1112 charged");
         assertThat(Redactor.redact("order 1717236902118204 done")).isEqualTo("order 1717236902118204 done");
         assertThat(Redactor.luhnValid("79927398713")).isTrue();
+    }
+    @Test
+    void masksPostgresEscapeAndDollarQuotedPasswords() {
+        assertThat(Redactor.redact("ALTER ROLE app PASSWORD E'pa\\'ss' VALID UNTIL 'infinity'"))
+                .isEqualTo("ALTER ROLE app PASSWORD ***** VALID UNTIL 'infinity'");
+        assertThat(Redactor.redact("CREATE ROLE app PASSWORD $$pa'ss$$ LOGIN")).isEqualTo("CREATE ROLE app PASSWORD ***** LOGIN");
+        assertThat(Redactor.redact("CREATE ROLE app PASSWORD $pw$pa$$ss$pw$ LOGIN")).isEqualTo("CREATE ROLE app PASSWORD ***** LOGIN");
+        assertThat(Redactor.redact("GRANT ... IDENTIFIED BY PASSWORD '*ABC'")).isEqualTo("GRANT ... IDENTIFIED BY PASSWORD *****");
+        assertThat(Redactor.redact("SET PASSWORD FOR u = PASSWORD('x')")).isEqualTo("SET PASSWORD FOR u = PASSWORD(*****)");
+        assertThat(Redactor.redact("CREATE USER u IDENTIFIED AS 'hash'")).isEqualTo("CREATE USER u IDENTIFIED AS *****");
+    }
+
+    @Test
+    void masksAnUnterminatedPasswordToTheEnd() {
+        // A line cut mid-password (at the line bound, or by the sender) must not leak its start.
+        assertThat(Redactor.redact("ALTER USER u IDENTIFIED BY 'n3w;Pa")).isEqualTo("ALTER USER u IDENTIFIED BY *****");
+        assertThat(Redactor.redact("QUERY,'ALTER USER \\'a\\' IDENTIFIED BY \\'p,w")).isEqualTo("QUERY,'ALTER USER \\'a\\' IDENTIFIED BY *****");
+    }
+
+    @Test
+    void keywordsInsideWordsAreNotClauses() {
+        String text = "xPASSWORD 'a' éIDENTIFIED BY 'b' SET PASSWORDS = 'c' OLD_PASSWORDx('d')";
+        assertThat(Redactor.redact(text)).isEqualTo(text);
+    }
+
+    /** The quoted-string regex recursed per character: a long password literal overflowed the stack. */
+    @Test
+    void aLongPasswordLiteralDoesNotOverflowTheStack() {
+        for (int length : new int[] {5_000, 20_000, 4 * MB}) {
+            String sql = "ALTER USER u IDENTIFIED BY '" + "x".repeat(length) + "' REQUIRE SSL";
+            assertThat(Hostile.run(() -> Redactor.redact(sql))).isEqualTo("ALTER USER u IDENTIFIED BY ***** REQUIRE SSL");
+            String raw = "QUERY,'SET PASSWORD = \\'" + "\\\\".repeat(length) + "\\'',0";
+            assertThat(Hostile.run(() -> Redactor.redact(raw))).isEqualTo("QUERY,'SET PASSWORD = *****',0");
+        }
+    }
+
+    /** Each pattern on the text that made it backtrack, or made each of a million attempts scan to the end. */
+    @Test
+    void hostileTextTakesOnePass() {
+        String[] texts = {
+            "SET PASSWORD ".repeat(MB / 4), // each SET PASSWORD looked for its '=' to the end: quadratic
+            "SET PASSWORD ".repeat(MB / 8) + "=" + " ".repeat(2 * MB) + "x",
+            "PASSWORD(".repeat(MB / 2),
+            "password " + "'\\".repeat(MB),
+            "password \\'".repeat(MB / 4),
+            "password $a$".repeat(MB / 4),
+            "IDENTIFIED WITH ".repeat(MB / 4),
+            "IDENTIFIED WITH " + "x".repeat(4 * MB),
+            "Bearer ".repeat(MB / 2),
+            "Authorization: Bearer " + "a".repeat(4 * MB),
+            "://a:".repeat(MB),
+            "://" + "a".repeat(2 * MB) + ":" + "b".repeat(2 * MB),
+            "aws_secret_access_key= ".repeat(MB / 8),
+            "1 ".repeat(2 * MB),
+            "4111-".repeat(MB),
+        };
+        for (String text : texts) {
+            assertThat(Hostile.run(() -> Redactor.redact(text))).isNotNull();
+        }
     }
 }
