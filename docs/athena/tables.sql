@@ -30,7 +30,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS nagare.logs (
   `lambda_duration_ms` double,
   `lambda_max_memory_mb` int,
   `lambda_memory_size_mb` int,
-  `lambda_init_ms` double
+  `lambda_init_ms` double,
+  `rejected_event_time` timestamp
 )
 PARTITIONED BY (`log_type` string, `dt` string, `hr` string)
 STORED AS PARQUET
@@ -55,6 +56,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS nagare.alerts (
   `rule_id` string,
   `severity` string,
   `title` string,
+  `account` string,
   `group_key` string,
   `window_start` timestamp,
   `window_end` timestamp,
@@ -127,6 +129,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS nagare.alerts_undelivered (
   `rule_id` string,
   `severity` string,
   `title` string,
+  `account` string,
   `group_key` string,
   `window_start` timestamp,
   `window_end` timestamp,

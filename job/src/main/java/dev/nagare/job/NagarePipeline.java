@@ -6,19 +6,19 @@ import dev.nagare.job.alerts.Destination;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.decode.DecodeFunction;
+import dev.nagare.job.decode.Decoded;
+import dev.nagare.job.decode.DecodingSource;
 import dev.nagare.job.decode.Deduplicator;
-import dev.nagare.job.decode.LateEvents;
 import dev.nagare.job.decode.PartialReassembler;
+import dev.nagare.job.decode.RecordDecoding;
 import dev.nagare.job.lake.Lake;
 import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleCompiler;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.udf.functions.NagareFunctions;
-import dev.nagare.udf.parse.EventParser;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
@@ -32,7 +32,6 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
 import org.apache.flink.table.api.config.TableConfigOptions;
 import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
-import org.apache.flink.table.types.DataType;
 import org.apache.flink.types.Row;
 
 import java.io.IOException;
@@ -40,7 +39,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
@@ -73,7 +71,7 @@ public final class NagarePipeline {
     private final Sink<Row> alertSink;
     private final List<Destination> destinations;
     private final List<Rule> rules;
-    private final EventParser parser;
+    private final RecordDecoding decoding;
 
     /**
      * @param source Kinesis record payloads
@@ -97,7 +95,8 @@ public final class NagarePipeline {
         this.alertSink = alertSink;
         this.destinations = List.copyOf(destinations);
         this.rules = List.copyOf(rules);
-        this.parser = new EventParser(config.routes());
+        this.decoding = new RecordDecoding(config.parser(), config.get(NagareOptions.MAX_RECORD_BYTES).getBytes(),
+                config.get(NagareOptions.MAX_EVENTS_PER_RECORD));
     }
 
     /** Adds the pipeline to the environment; the caller executes it. */
@@ -106,35 +105,29 @@ public final class NagarePipeline {
         configure(tEnv);
         Lake lake = new Lake(config);
 
-        SingleOutputStreamOperator<byte[]> records =
-                env.fromSource(source.source(), WatermarkStrategy.noWatermarks(), "records",
-                                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+        // Records are decoded and parsed inside the source, so watermarks come from the events'
+        // own times per Kinesis shard (per file in a replay), before any shuffle.
+        SingleOutputStreamOperator<Row> items =
+                env.fromSource(DecodingSource.of(source.source(), decoding), eventTime(config), "records", Decoded.TYPE)
                         .uid("records");
         if (source.parallelism() > 0) {
-            records.setParallelism(source.parallelism());
+            items.setParallelism(source.parallelism());
         }
         SingleOutputStreamOperator<Row> parsed =
-                records.process(new DecodeFunction(parser), DecodeFunction.LOG_ROW_TYPE)
+                items.process(new DecodeFunction(), DecodeFunction.LOG_ROW_TYPE)
                         .name("decode-and-parse")
                         .uid("decode-and-parse");
+        if (source.parallelism() > 0) {
+            parsed.setParallelism(source.parallelism());
+        }
         SingleOutputStreamOperator<Row> reassembled =
                 parsed.getSideOutput(DecodeFunction.PARTIALS)
                         .keyBy(chunk -> chunk.key, Types.STRING)
-                        .process(new PartialReassembler(parser, config.get(NagareOptions.PARTIAL_TIMEOUT),
+                        .process(new PartialReassembler(decoding, config.get(NagareOptions.PARTIAL_TIMEOUT),
                                 config.get(NagareOptions.MAX_LINE_CHARS)), DecodeFunction.LOG_ROW_TYPE)
                         .name("firelens-reassembly")
                         .uid("firelens-reassembly");
-        // Event time comes from inside each record, so watermarks start after parsing, before
-        // any shuffle: downstream operators then take the minimum over their inputs and a
-        // keyBy cannot make in-order events look late.
-        DataStream<Row> timed = parsed.union(reassembled)
-                .assignTimestampsAndWatermarks(eventTime(config))
-                .name("event-time-watermarks")
-                .uid("event-time-watermarks")
-                .process(new LateEvents(), DecodeFunction.LOG_ROW_TYPE)
-                .name("count-late-events")
-                .uid("count-late-events");
-        DataStream<Row> events = deduplicate(timed);
+        DataStream<Row> events = deduplicate(parsed.union(reassembled));
         DataStream<Row> deadLetters = parsed.getSideOutput(DecodeFunction.DEAD_LETTERS)
                 .union(reassembled.getSideOutput(DecodeFunction.DEAD_LETTERS));
 
@@ -195,28 +188,26 @@ public final class NagarePipeline {
         return undelivered;
     }
 
-    /** Drops re-delivered events by {@code event_id}; events without an id cannot be told apart and pass. */
+    /**
+     * Drops re-delivered events by {@code event_id} (events without an id pass) and counts late
+     * events, behind one shuffle whose watermark is the one the rules and rollup see.
+     */
     private DataStream<Row> deduplicate(DataStream<Row> events) {
-        Duration ttl = config.get(NagareOptions.DEDUP_TTL);
-        if (ttl.isZero()) {
-            return events;
-        }
-        int id = Schemas.LOGS_EVENT_ID;
-        DataStream<Row> unique = events
-                .filter(row -> row.getField(id) != null).name("with-event-id").uid("with-event-id")
+        return events
                 .keyBy(Deduplicator::key, Types.STRING)
-                .process(new Deduplicator(ttl), DecodeFunction.LOG_ROW_TYPE).name("dedup-by-event-id").uid("dedup-by-event-id");
-        DataStream<Row> withoutId = events
-                .filter(row -> row.getField(id) == null).name("without-event-id").uid("without-event-id");
-        return unique.union(withoutId);
+                .process(new Deduplicator(config.get(NagareOptions.DEDUP_TTL)), DecodeFunction.LOG_ROW_TYPE)
+                .name("dedup-and-count-late")
+                .uid("dedup-by-event-id");
     }
 
-    /** Bounded out-of-orderness on {@code event_time}; a quiet split stops holding the watermark back. */
+    /**
+     * Bounded out-of-orderness on the events' own times, per source split; items that are not
+     * events (dead letters, partial chunks, markers) never move the watermark. A quiet split stops
+     * holding the watermark back after the idle timeout.
+     */
     static WatermarkStrategy<Row> eventTime(NagareConfig config) {
-        int eventTime = DataType.getFieldNames(Schemas.LOGS).indexOf("event_time");
         return WatermarkStrategy.<Row>forBoundedOutOfOrderness(config.get(NagareOptions.WATERMARK_DELAY))
-                .withTimestampAssigner((row, previous) ->
-                        ((LocalDateTime) row.getField(eventTime)).toInstant(ZoneOffset.UTC).toEpochMilli())
+                .withTimestampAssigner((item, recordTimestamp) -> Decoded.eventTimeMillis(item))
                 .withIdleness(config.get(NagareOptions.IDLE_TIMEOUT));
     }
 

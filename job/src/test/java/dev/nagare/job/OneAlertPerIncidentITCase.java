@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nagare.job.alerts.Destination;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.rules.RuleLoader;
+import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.testing.HttpStub;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
 import dev.nagare.job.testing.Records;
 
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -64,15 +64,15 @@ class OneAlertPerIncidentITCase {
     }
 
     /** The records, failing once at record FAIL_AT: the task fails and the job restarts from a checkpoint. */
-    static final class FailingOnce implements GeneratorFunction<Long, byte[]> {
+    static final class FailingOnce implements GeneratorFunction<Long, KinesisRecord> {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public byte[] map(Long index) {
+        public KinesisRecord map(Long index) {
             if (index == FAIL_AT && FAILED_ONCE.compareAndSet(false, true)) {
                 throw new IllegalStateException("injected failure at record " + index);
             }
-            return record(index);
+            return KinesisRecord.of(record(index), null);
         }
     }
 
@@ -97,7 +97,7 @@ class OneAlertPerIncidentITCase {
             env.enableCheckpointing(300);
             // Throttled, so checkpoints complete between the burst and the injected failure.
             RecordSource source = RecordSource.single(new DataGeneratorSource<>(new FailingOnce(), RECORDS,
-                    RateLimiterStrategy.perSecond(100), PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+                    RateLimiterStrategy.perSecond(100), RecordSource.TYPE));
             new NagarePipeline(config, source, null, Destination.fromConfig(config, name -> null), RuleLoader.load(config))
                     .attachTo(env);
             MiniClusters.awaitFinished(env.executeAsync("one-alert-per-incident-it"), Duration.ofMinutes(3));

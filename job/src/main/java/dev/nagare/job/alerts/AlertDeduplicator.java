@@ -54,9 +54,14 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
         this.dedupByRule = new HashMap<>(dedupByRule);
     }
 
-    /** The key: rule and group. */
+    /** The key: rule, account and group, so two accounts' incidents never merge. */
     public static String key(Row alert) {
-        return alert.getField("rule_id") + "\u001f" + alert.getField("group_key");
+        return alert.getField("rule_id") + "\u001f" + scope((String) alert.getField("account"), (String) alert.getField("group_key"));
+    }
+
+    /** The group as the alert id sees it: {@code account/group_key}, or the group key alone when the rule has no account. */
+    public static String scope(String account, String groupKey) {
+        return account == null ? groupKey : account + "/" + groupKey;
     }
 
     @Override
@@ -102,7 +107,8 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
         c[1].inc();
         tally.inc("alerts." + ruleId);
         alert = Row.copy(alert);
-        alert.setField("alert_id", AlertIdFunction.alertId(ruleId, (String) alert.getField("group_key"), periodStart));
+        alert.setField("alert_id", AlertIdFunction.alertId(ruleId,
+                scope((String) alert.getField("account"), (String) alert.getField("group_key")), periodStart));
         first.update(alert);
         merged.update(0L);
         totalCount.update(count);

@@ -24,7 +24,7 @@ public final class AlertJson {
     /** Every alert column; times as ISO-8601 UTC; {@code details} as a JSON object when it is one. */
     public static ObjectNode alert(Row alert) {
         ObjectNode node = JSON.createObjectNode();
-        for (String field : new String[] {"alert_id", "rule_id", "severity", "title", "group_key"}) {
+        for (String field : new String[] {"alert_id", "rule_id", "severity", "title", "account", "group_key"}) {
             node.put(field, (String) alert.getField(field));
         }
         node.put("window_start", iso(alert.getField("window_start")));
@@ -52,7 +52,9 @@ public final class AlertJson {
         String title = String.valueOf(alert.getField("title"));
         String summary = String.valueOf(alert.getField("summary"));
         ObjectNode message = JSON.createObjectNode();
-        message.put("text", "[" + severity.toUpperCase() + "] " + title + ": " + summary);
+        Object account = alert.getField("account");
+        String where = account == null ? "" : " (account " + account + ")";
+        message.put("text", "[" + severity.toUpperCase() + "] " + title + where + ": " + summary);
         ArrayNode blocks = message.putArray("blocks");
         ObjectNode header = blocks.addObject().put("type", "header");
         header.putObject("text").put("type", "plain_text").put("text", emoji(severity) + " " + title);
@@ -61,6 +63,9 @@ public final class AlertJson {
         ArrayNode fields = blocks.addObject().put("type", "section").putArray("fields");
         field(fields, "Severity", severity);
         field(fields, "Rule", String.valueOf(alert.getField("rule_id")));
+        if (account != null) {
+            field(fields, "Account", escapeMrkdwn(account.toString()));
+        }
         field(fields, "Group", String.valueOf(alert.getField("group_key")));
         field(fields, "Events", String.valueOf(alert.getField("event_count")));
         field(fields, "Window", iso(alert.getField("window_start")) + " to " + iso(alert.getField("window_end")));
@@ -68,6 +73,11 @@ public final class AlertJson {
         ArrayNode context = blocks.addObject().put("type", "context").putArray("elements");
         context.addObject().put("type", "mrkdwn").put("text", "alert_id " + alert.getField("alert_id"));
         return write(message);
+    }
+
+    /** Slack's control characters in text taken from logs: no mention, link or markup can be planted. */
+    static String escapeMrkdwn(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     private static void field(ArrayNode fields, String name, String value) {

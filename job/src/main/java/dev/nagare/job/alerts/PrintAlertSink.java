@@ -33,7 +33,8 @@ public final class PrintAlertSink implements Sink<Row> {
                 "ALERT %-8s %s [%s] %s .. %s count=%s id=%s: %s",
                 alert.getField("severity"),
                 alert.getField("rule_id"),
-                alert.getField("group_key"),
+                alert.getField("account") == null ? alert.getField("group_key")
+                        : alert.getField("account") + "/" + alert.getField("group_key"),
                 alert.getField("window_start"),
                 alert.getField("window_end"),
                 alert.getField("event_count"),

@@ -41,7 +41,7 @@ public final class ReplayMain {
         String configFile = ConfigLoader.argument(args, "--config");
         List<String> files = ConfigLoader.withoutOption(args, "--config");
         if (files.isEmpty()) {
-            out.println("usage: nagare replay [--config FILE] FILE...   (one base64 Kinesis record per line)");
+            out.println("usage: nagare replay [--config FILE] FILE...   (one Kinesis record per line: get-records JSON or base64 data)");
             return 2;
         }
         NagareConfig config;

@@ -52,6 +52,10 @@ public final class NagareConfig implements Serializable {
         check(NagareOptions.DEDUP_TTL, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 1 h (0 s turns it off)");
         check(NagareOptions.PARTIAL_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.MAX_LINE_CHARS, (Integer v) -> v >= 16384, "must be an integer >= 16384");
+        check(NagareOptions.MAX_RECORD_BYTES, (MemorySize v) -> v.getBytes() >= 1024 * 1024 && v.getBytes() <= Integer.MAX_VALUE - 8,
+                "must be a size from 1 mb to 2047 mb");
+        check(NagareOptions.MAX_EVENTS_PER_RECORD, (Integer v) -> v >= 1, "must be an integer >= 1");
+        check(NagareOptions.MAX_FUTURE, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 15 min");
         check(NagareOptions.DELIVERY_CONNECT_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 5 s");
         check(NagareOptions.DELIVERY_REQUEST_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 s");
         check(NagareOptions.DELIVERY_MAX_WAIT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 min");
@@ -220,6 +224,11 @@ public final class NagareConfig implements Serializable {
         } catch (DateTimeParseException e) {
             return false;
         }
+    }
+
+    /** The event parser of this configuration: its routes and bounds. */
+    public EventParser parser() {
+        return new EventParser(routes(), get(NagareOptions.MAX_LINE_CHARS), get(NagareOptions.MAX_FUTURE).toMillis());
     }
 
     /** The configured routes in front of the defaults. */

@@ -1,5 +1,8 @@
 package dev.nagare.job.config;
 
+import dev.nagare.udf.decode.RecordDecoder;
+import dev.nagare.udf.parse.EventParser;
+
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
@@ -101,8 +104,9 @@ public final class NagareOptions {
                     .stringType()
                     .asList()
                     .defaultValues()
-                    .withDescription("Files of captured Kinesis records for source.type=replay, separated by ';': one base64 "
-                            + "record per line (the Data field of 'aws kinesis get-records').");
+                    .withDescription("Files of captured Kinesis records for source.type=replay, separated by ';': one record "
+                            + "per line, either as JSON the way 'aws kinesis get-records ... | jq -c .Records[]' prints it (with its "
+                            + "arrival time) or its base64 Data field alone.");
 
     // --- lake -------------------------------------------------------------------------------
 
@@ -163,8 +167,30 @@ public final class NagareOptions {
     public static final ConfigOption<Integer> MAX_LINE_CHARS =
             ConfigOptions.key("parse.max-line-chars")
                     .intType()
-                    .defaultValue(1024 * 1024)
-                    .withDescription("Longest reassembled FireLens line kept whole; longer lines are cut and marked truncated.");
+                    .defaultValue(EventParser.DEFAULT_MAX_LINE_CHARS)
+                    .withDescription("Longest log line parsed whole, in any format (reassembled FireLens lines included); a longer "
+                            + "line is cut here, parsed, and flagged with the attribute nagare_truncated_from_chars.");
+
+    public static final ConfigOption<MemorySize> MAX_RECORD_BYTES =
+            ConfigOptions.key("parse.max-record-bytes")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("128mb"))
+                    .withDescription("Decompressed bytes allowed per Kinesis record, counted across all its gzip, zlib and KPL "
+                            + "members; a record that expands further (a gzip bomb) is a dead letter.");
+
+    public static final ConfigOption<Integer> MAX_EVENTS_PER_RECORD =
+            ConfigOptions.key("parse.max-events-per-record")
+                    .intType()
+                    .defaultValue(RecordDecoder.DEFAULT_MAX_EVENTS_PER_RECORD)
+                    .withDescription("Log events allowed per Kinesis record; a record with more is a dead letter.");
+
+    public static final ConfigOption<Duration> MAX_FUTURE =
+            ConfigOptions.key("parse.max-future")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(EventParser.DEFAULT_MAX_FUTURE_MILLIS))
+                    .withDescription("How far the time written inside a log line may run ahead of its record's time (the CloudWatch "
+                            + "Logs event time, else the Kinesis arrival time). A line further ahead keeps its claimed time in "
+                            + "rejected_event_time, is timed by its record and flagged, so it cannot move the watermark.");
 
     // --- rules ------------------------------------------------------------------------------
 
@@ -365,7 +391,7 @@ public final class NagareOptions {
                     KINESIS_ENDPOINT, KINESIS_INITIAL_POSITION, KINESIS_INITIAL_TIMESTAMP, KINESIS_SHARD_DISCOVERY,
                     KINESIS_ACCESS_KEY_ID, KINESIS_SECRET_ACCESS_KEY, REPLAY_FILES,
                     LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_ROLLING_INTERVAL, LAKE_COMPACTION,
-                    PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS,
+                    PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS, MAX_RECORD_BYTES, MAX_EVENTS_PER_RECORD, MAX_FUTURE,
                     RULES_DIRECTORY, RULES_DISABLED,
                     ALERTS_PRINT, WEBHOOK_URL, WEBHOOK_FORMAT, WEBHOOK_HEADERS, WEBHOOK_MIN_SEVERITY, WEBHOOK_TAGS,
                     LAMBDA_FUNCTION, LAMBDA_REGION, LAMBDA_ENDPOINT, LAMBDA_MIN_SEVERITY, LAMBDA_TAGS,

@@ -6,6 +6,6 @@ public enum SourceType {
     DEMO,
     /** A Kinesis Data Stream (FLIP-27 KinesisStreamsSource). */
     KINESIS,
-    /** Files of captured Kinesis records, one base64 record per line (backtests; bounded). */
+    /** Files of captured Kinesis records, one record per line (get-records JSON or base64 data; backtests; bounded). */
     REPLAY
 }

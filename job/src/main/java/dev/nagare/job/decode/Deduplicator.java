@@ -14,11 +14,17 @@ import org.apache.flink.types.Row;
 import org.apache.flink.util.Collector;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * Drops re-deliveries of an event, keyed by {@code event_id}: CloudWatch delivers at least once,
  * retries throttled deliveries for hours, and an account-level policy can deliver a log group a
- * second time. An id is remembered for the TTL, after which its state expires.
+ * second time. An id is remembered for the TTL, after which its state expires. Events without an
+ * id cannot be told apart and pass without state.
+ *
+ * <p>This is also where late events are counted ({@link LateEvents}): behind this operator's
+ * shuffle its watermark is the minimum over every source split, the same watermark the rules and
+ * the rollup downstream see.
  */
 public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
     private static final long serialVersionUID = 1L;
@@ -28,15 +34,21 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
     private transient ValueState<Boolean> seen;
     private transient Counter duplicates;
     private transient LogTypeMetrics duplicatesByType;
+    private transient LateEvents late;
     private transient Tally tally;
 
     /**
      * What makes two rows the same event. CloudTrail's eventID is global, so one event delivered
      * through two trails is caught; a CloudWatch event id is only taken together with the account,
-     * log group and stream it came from.
+     * log group and stream it came from. A row without an id is keyed by its content, which only
+     * spreads such rows over the subtasks: they are never deduplicated.
      */
     public static String key(Row row) {
         String eventId = (String) row.getField(Schemas.LOGS_EVENT_ID);
+        if (eventId == null) {
+            return "\u0000" + Objects.hash(row.getField(Schemas.LOGS_EVENT_TIME), row.getField(Schemas.LOGS_INGEST_TIME),
+                    row.getField(Schemas.LOGS_LOG_STREAM), row.getField(Schemas.LOGS_MESSAGE));
+        }
         if ("cloudtrail".equals(row.getField(Schemas.LOGS_LOG_TYPE))) {
             return eventId;
         }
@@ -44,34 +56,41 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
                 + row.getField(Schemas.LOGS_LOG_STREAM) + "|" + eventId;
     }
 
+    /** @param ttl how long an id is remembered; zero turns deduplication off (late events are still counted) */
     public Deduplicator(Duration ttl) {
         this.ttl = ttl;
     }
 
     @Override
     public void open(Configuration parameters) {
-        ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>("seen", Types.BOOLEAN);
-        descriptor.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
-                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                .cleanupFullSnapshot()
-                .build());
-        seen = getRuntimeContext().getState(descriptor);
+        if (!ttl.isZero()) {
+            ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>("seen", Types.BOOLEAN);
+            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .cleanupFullSnapshot()
+                    .build());
+            seen = getRuntimeContext().getState(descriptor);
+        }
         MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(DecodeFunction.METRIC_GROUP);
         duplicates = metrics.counter("duplicates");
         duplicatesByType = new LogTypeMetrics(metrics, "duplicates");
         tally = new Tally(getRuntimeContext());
+        late = new LateEvents(metrics, tally);
     }
 
     @Override
     public void processElement(Row row, Context ctx, Collector<Row> out) throws Exception {
-        if (seen.value() != null) {
-            duplicates.inc();
-            duplicatesByType.inc((String) row.getField(Schemas.LOGS_LOG_TYPE));
-            tally.inc("duplicates");
-            return;
+        if (seen != null && row.getField(Schemas.LOGS_EVENT_ID) != null) {
+            if (seen.value() != null) {
+                duplicates.inc();
+                duplicatesByType.inc((String) row.getField(Schemas.LOGS_LOG_TYPE));
+                tally.inc("duplicates");
+                return;
+            }
+            seen.update(Boolean.TRUE);
         }
-        seen.update(Boolean.TRUE);
+        late.count(row, ctx.timerService().currentWatermark());
         out.collect(row);
     }
 }

@@ -1,38 +1,25 @@
 package dev.nagare.job.decode;
 
 import dev.nagare.job.schema.Schemas;
-import dev.nagare.udf.decode.RawLogEvent;
-import dev.nagare.udf.parse.EventParser;
-import dev.nagare.udf.parse.ParseException;
-import dev.nagare.udf.redact.Redactor;
 
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.types.Row;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.function.Consumer;
 
 /**
- * Parses raw events into {@code logs} rows and builds dead-letter rows, counting both in the
- * operator's metrics (totals and per log type). Shared by the operators that parse.
+ * Counts parsed events and dead letters (totals and per log type, metrics and accumulators) and
+ * hands each to its output. Shared by the operators that see parse results.
  */
 final class EventRows {
-    /** Raw bytes kept per dead letter: a whole 10 MiB Kinesis record, so nothing is lost. */
-    static final int MAX_DEAD_LETTER_BYTES = 10 * 1024 * 1024;
-
-    private final EventParser parser;
     private final Counter events;
     private final Counter deadLetters;
     private final LogTypeMetrics eventsByType;
     private final LogTypeMetrics deadLettersByType;
-
     private final Tally tally;
 
-    EventRows(EventParser parser, MetricGroup nagare, Tally tally) {
-        this.parser = parser;
+    EventRows(MetricGroup nagare, Tally tally) {
         this.tally = tally;
         this.events = nagare.counter("events");
         this.deadLetters = nagare.counter("deadLetters");
@@ -40,45 +27,21 @@ final class EventRows {
         this.deadLettersByType = new LogTypeMetrics(nagare, "deadLetters");
     }
 
-    /** The event's row, or null after handing a dead letter with the reason to {@code deadLetterOut}. */
-    Row parse(RawLogEvent event, long ingestTime, Consumer<Row> deadLetterOut) {
-        String reason;
-        String logType = null;
-        try {
-            Row row = Schemas.logRow(parser.parse(event, ingestTime));
+    /** An {@link Decoded#EVENT} or {@link Decoded#DEAD_LETTER} item to its output, counted. */
+    void route(Row item, Consumer<Row> eventOut, Consumer<Row> deadLetterOut) {
+        if (Decoded.kind(item) == Decoded.EVENT) {
+            Row row = (Row) item.getField(Decoded.ROW);
+            String logType = (String) row.getField(Schemas.LOGS_LOG_TYPE);
             events.inc();
-            eventsByType.inc((String) row.getField(Schemas.LOGS_LOG_TYPE));
-            tally.inc("events." + row.getField(Schemas.LOGS_LOG_TYPE));
-            return row;
-        } catch (ParseException e) {
-            reason = e.getMessage();
-            logType = e.logType();
-        } catch (RuntimeException e) {
-            // A parser bug must not take the job down: the event is kept for a later replay.
-            reason = "unexpected " + e;
+            eventsByType.inc(logType);
+            tally.inc("events." + logType);
+            eventOut.accept(row);
+            return;
         }
-        deadLettersByType.inc(logType);
-        // An unparseable event is still text: mask secrets in it, as in every other stored column.
-        deadLetterOut.accept(deadLetter(ingestTime, "parse", reason, event,
-                Redactor.redact(event.message()).getBytes(StandardCharsets.UTF_8)));
-        return null;
-    }
-
-    /** A dead-letter row; counts it. */
-    Row deadLetter(long ingestTime, String stage, String reason, RawLogEvent event, byte[] raw) {
+        Row deadLetter = (Row) item.getField(Decoded.DEAD);
         deadLetters.inc();
-        tally.inc("deadLetters." + stage);
-        boolean truncated = raw.length > MAX_DEAD_LETTER_BYTES;
-        byte[] kept = truncated ? Arrays.copyOf(raw, MAX_DEAD_LETTER_BYTES) : raw;
-        return Row.of(
-                Schemas.utc(ingestTime),
-                stage,
-                reason,
-                event == null ? null : event.envelope().logGroup(),
-                event == null ? null : event.envelope().logStream(),
-                event == null ? null : event.id(),
-                Base64.getEncoder().encodeToString(kept),
-                raw.length,
-                truncated);
+        deadLettersByType.inc((String) item.getField(Decoded.DEAD_LOG_TYPE));
+        tally.inc("deadLetters." + deadLetter.getField(1));
+        deadLetterOut.accept(deadLetter);
     }
 }

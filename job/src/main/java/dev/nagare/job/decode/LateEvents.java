@@ -2,46 +2,49 @@ package dev.nagare.job.decode;
 
 import dev.nagare.job.schema.Schemas;
 
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.types.Row;
-import org.apache.flink.util.Collector;
+
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 
 /**
- * Counts late events — those whose event time is at or behind the watermark when they arrive —
- * and passes every event on unchanged. A late event is still written to the lake, in the
- * partition of its own event time; event-time windows (rules, the rollup) whose end the watermark
- * has passed have fired already and do not fire again, so this count is what tells an operator
- * how much the windows missed and whether {@code job.watermark.out-of-orderness} is too tight.
+ * Counts late events: those whose one-minute event-time window the watermark has already closed
+ * when they arrive, which is exactly what the {@code metrics_1m} rollup's windows drop (Flink
+ * fires a window once the watermark reaches its end minus one millisecond). A late event is still
+ * written to the lake, in the partition of its own event time; windowed rules with longer windows
+ * drop at most these, OVER and MATCH_RECOGNIZE rules drop events behind the watermark, so this
+ * count tells an operator whether {@code job.watermark.out-of-orderness} is too tight.
  *
  * <p>Metrics: {@code nagare.lateEvents} and {@code nagare.log_type.<type>.lateEvents}; the job
  * result carries the total as the {@code nagare.lateEvents} accumulator.
  */
-public final class LateEvents extends ProcessFunction<Row, Row> {
-    private static final long serialVersionUID = 1L;
+final class LateEvents {
+    static final long WINDOW_MILLIS = 60_000;
 
-    private transient Counter late;
-    private transient LogTypeMetrics lateByType;
-    private transient Tally tally;
+    private final Counter late;
+    private final LogTypeMetrics lateByType;
+    private final Tally tally;
 
-    @Override
-    public void open(Configuration parameters) {
-        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(DecodeFunction.METRIC_GROUP);
-        late = metrics.counter("lateEvents");
-        lateByType = new LogTypeMetrics(metrics, "lateEvents");
-        tally = new Tally(getRuntimeContext());
+    LateEvents(MetricGroup nagare, Tally tally) {
+        this.late = nagare.counter("lateEvents");
+        this.lateByType = new LogTypeMetrics(nagare, "lateEvents");
+        this.tally = tally;
     }
 
-    @Override
-    public void processElement(Row row, Context ctx, Collector<Row> out) {
-        Long timestamp = ctx.timestamp();
-        if (timestamp != null && timestamp <= ctx.timerService().currentWatermark()) {
+    void count(Row row, long watermark) {
+        long time = ((LocalDateTime) row.getField(Schemas.LOGS_EVENT_TIME)).toInstant(ZoneOffset.UTC).toEpochMilli();
+        if (isLate(time, watermark)) {
             late.inc();
             lateByType.inc((String) row.getField(Schemas.LOGS_LOG_TYPE));
             tally.inc("lateEvents");
         }
-        out.collect(row);
+    }
+
+    /** Whether the one-minute window of an event at {@code timeMillis} has fired at this watermark. */
+    static boolean isLate(long timeMillis, long watermark) {
+        long windowEnd = Math.floorDiv(timeMillis, WINDOW_MILLIS) * WINDOW_MILLIS + WINDOW_MILLIS;
+        return watermark >= windowEnd - 1;
     }
 }

@@ -1,7 +1,6 @@
 package dev.nagare.job.decode;
 
 import dev.nagare.udf.decode.RawLogEvent;
-import dev.nagare.udf.parse.EventParser;
 import dev.nagare.udf.parse.FireLensParser;
 import dev.nagare.udf.parse.FireLensParser.PartialChunk;
 
@@ -35,18 +34,20 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
 
     private static final long END_OF_INPUT = Long.MAX_VALUE;
 
-    private final EventParser parser;
+    private final RecordDecoding decoding;
     private final long timeoutMillis;
     private final int maxLineChars;
 
     private transient MapState<Integer, PartialChunk> chunks;
     private transient ValueState<Integer> lastOrdinal;
     private transient ValueState<Long> timer;
+    private transient ValueState<Integer> receivedPieces;
+    private transient ValueState<Long> receivedChars;
     private transient EventRows rows;
     private transient Counter incomplete;
 
-    public PartialReassembler(EventParser parser, Duration timeout, int maxLineChars) {
-        this.parser = parser;
+    public PartialReassembler(RecordDecoding decoding, Duration timeout, int maxLineChars) {
+        this.decoding = decoding;
         this.timeoutMillis = timeout.toMillis();
         this.maxLineChars = maxLineChars;
     }
@@ -65,28 +66,49 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
         chunks = getRuntimeContext().getMapState(chunksDescriptor);
         lastOrdinal = getRuntimeContext().getState(lastDescriptor);
         timer = getRuntimeContext().getState(timerDescriptor);
+        // Pieces and chars received so far: a line is complete when the count reaches the last
+        // ordinal (no scan up to an ordinal a hostile record could set to 2^31), and a line whose
+        // pieces pass the line bound is emitted at once instead of growing state without end.
+        ValueStateDescriptor<Integer> piecesDescriptor = new ValueStateDescriptor<>("received-pieces", Types.INT);
+        piecesDescriptor.enableTimeToLive(ttl);
+        receivedPieces = getRuntimeContext().getState(piecesDescriptor);
+        ValueStateDescriptor<Long> charsDescriptor = new ValueStateDescriptor<>("received-chars", Types.LONG);
+        charsDescriptor.enableTimeToLive(ttl);
+        receivedChars = getRuntimeContext().getState(charsDescriptor);
         MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(DecodeFunction.METRIC_GROUP);
-        rows = new EventRows(parser, metrics, new Tally(getRuntimeContext()));
+        rows = new EventRows(metrics, new Tally(getRuntimeContext()));
         incomplete = metrics.counter("partialLinesIncomplete");
     }
 
     @Override
     public void processElement(PartialChunk chunk, Context ctx, Collector<Row> out) throws Exception {
+        if (chunk.ordinal < 1 || chunks.contains(chunk.ordinal)) {
+            // A piece that cannot be placed, or a second copy of one: parsed on its own, kept.
+            emitLine(ctx, out, chunk, chunk.log, false, chunk.log.length());
+            return;
+        }
         chunks.put(chunk.ordinal, chunk);
+        int pieces = (receivedPieces.value() == null ? 0 : receivedPieces.value()) + 1;
+        long chars = (receivedChars.value() == null ? 0 : receivedChars.value()) + chunk.log.length();
+        receivedPieces.update(pieces);
+        receivedChars.update(chars);
         if (chunk.last) {
             lastOrdinal.update(chunk.ordinal);
         }
         if (timer.value() == null) {
             long at = ctx.timerService().currentProcessingTime() + timeoutMillis;
             ctx.timerService().registerProcessingTimeTimer(at);
-            // No watermark reaches this operator before the input ends, and at the end of a bounded
-            // input (a replay) pending processing-time timers are dropped: this timer fires then.
+            // At the end of a bounded input (a replay) pending processing-time timers are dropped:
+            // this event-time timer fires then.
             ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
             timer.update(at);
         }
         Integer last = lastOrdinal.value();
-        if (last != null && allPresent(last)) {
+        if (last != null && pieces == last) {
             emit(ctx, out, true);
+        } else if (chars > maxLineChars) {
+            incomplete.inc();
+            emit(ctx, out, false);
         }
     }
 
@@ -97,15 +119,6 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
         }
         incomplete.inc();
         emit(ctx, out, false);
-    }
-
-    private boolean allPresent(int last) throws Exception {
-        for (int i = 1; i <= last; i++) {
-            if (!chunks.contains(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void emit(Context ctx, Collector<Row> out, boolean complete) throws Exception {
@@ -121,13 +134,7 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
                 line.append(log, 0, Math.min(log.length(), maxLineChars - line.length()));
             }
         }
-        String record = FireLensParser.reassembled(pieces.get(0).getValue(), line.toString(), complete, length);
-        long now = ctx.timerService().currentProcessingTime();
-        Row row = rows.parse(new RawLogEvent(RawLogEvent.Envelope.NONE, null, null, record), now,
-                deadLetter -> ctx.output(DecodeFunction.DEAD_LETTERS, deadLetter));
-        if (row != null) {
-            out.collect(row);
-        }
+        emitLine(ctx, out, pieces.get(0).getValue(), line.toString(), complete, length);
         Long pending = timer.value();
         if (pending != null) {
             ctx.timerService().deleteProcessingTimeTimer(pending);
@@ -136,5 +143,21 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
         chunks.clear();
         lastOrdinal.clear();
         timer.clear();
+        receivedPieces.clear();
+        receivedChars.clear();
+    }
+
+    /** Parses the line built from the pieces (first piece's metadata) and emits its row or dead letter. */
+    private void emitLine(Context ctx, Collector<Row> out, PartialChunk first, String line, boolean complete, int length) {
+        Row item;
+        try {
+            String record = FireLensParser.reassembled(first, line, complete, length);
+            item = decoding.parse(new RawLogEvent(RawLogEvent.Envelope.NONE, null, null, record), first.arrivalMillis,
+                    ctx.timerService().currentProcessingTime());
+        } catch (RuntimeException e) {
+            item = decoding.parse(new RawLogEvent(RawLogEvent.Envelope.NONE, null, null, first.record), first.arrivalMillis,
+                    ctx.timerService().currentProcessingTime());
+        }
+        rows.route(item, out::collect, deadLetter -> ctx.output(DecodeFunction.DEAD_LETTERS, deadLetter));
     }
 }

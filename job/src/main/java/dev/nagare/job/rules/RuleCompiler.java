@@ -3,6 +3,7 @@ package dev.nagare.job.rules;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.functions.AlertIdFunction;
 
+import org.apache.flink.table.api.ApiExpression;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.ValidationException;
@@ -18,6 +19,9 @@ import static org.apache.flink.table.api.DataTypes.STRING;
 import static org.apache.flink.table.api.DataTypes.TIMESTAMP;
 import static org.apache.flink.table.api.Expressions.$;
 import static org.apache.flink.table.api.Expressions.call;
+import static org.apache.flink.table.api.Expressions.concat;
+import static org.apache.flink.table.api.Expressions.ifThenElse;
+import static org.apache.flink.table.api.Expressions.nullOf;
 import static org.apache.flink.table.api.Expressions.currentTimestamp;
 import static org.apache.flink.table.api.Expressions.lit;
 
@@ -59,11 +63,15 @@ public final class RuleCompiler {
     }
 
     private static Table wrap(Table result, Rule rule) {
+        boolean scoped = result.getResolvedSchema().getColumnNames().contains(Schemas.RULE_ACCOUNT_COLUMN);
+        ApiExpression account = scoped ? $(Schemas.RULE_ACCOUNT_COLUMN).cast(STRING()) : nullOf(STRING());
         return result.select(
-                call(AlertIdFunction.NAME, lit(rule.id()), $("group_key").cast(STRING()), $("window_start").cast(TIMESTAMP(3))).as("alert_id"),
+                call(AlertIdFunction.NAME, lit(rule.id()), scope(account, $("group_key").cast(STRING())),
+                        $("window_start").cast(TIMESTAMP(3))).as("alert_id"),
                 lit(rule.id(), STRING().notNull()).as("rule_id"),
                 lit(rule.severity(), STRING().notNull()).as("severity"),
                 lit(rule.title(), STRING().notNull()).as("title"),
+                account.as("account"),
                 $("group_key").cast(STRING()).as("group_key"),
                 // Casting also drops the rowtime attribute, so windowed and per-event rules can be unioned.
                 $("window_start").cast(TIMESTAMP(3)).as("window_start"),
@@ -73,6 +81,11 @@ public final class RuleCompiler {
                 $("details").cast(STRING()).as("details"),
                 lit(rule.runbook(), STRING().notNull()).as("runbook"),
                 currentTimestamp().cast(TIMESTAMP(3)).as("detected_at"));
+    }
+
+    /** The group as the alert id sees it: {@code account/group_key}, or the group key alone when the rule has no account. */
+    private static ApiExpression scope(ApiExpression account, ApiExpression groupKey) {
+        return ifThenElse(account.isNull(), groupKey, concat(account, lit("/"), groupKey));
     }
 
     /** One line: rule, file:line:column, and the planner's first line of explanation. */

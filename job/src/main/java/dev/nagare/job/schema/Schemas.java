@@ -65,7 +65,8 @@ public final class Schemas {
                     FIELD("lambda_duration_ms", DOUBLE()),
                     FIELD("lambda_max_memory_mb", INT()),
                     FIELD("lambda_memory_size_mb", INT()),
-                    FIELD("lambda_init_ms", DOUBLE()));
+                    FIELD("lambda_init_ms", DOUBLE()),
+                    FIELD("rejected_event_time", TIMESTAMP(3)));
 
     /** Records or events that could not be decoded or parsed, kept with the reason. */
     public static final DataType DEAD_LETTER =
@@ -87,6 +88,7 @@ public final class Schemas {
                     FIELD("rule_id", STRING()),
                     FIELD("severity", STRING()),
                     FIELD("title", STRING()),
+                    FIELD("account", STRING()),
                     FIELD("group_key", STRING()),
                     FIELD("window_start", TIMESTAMP(3)),
                     FIELD("window_end", TIMESTAMP(3)),
@@ -116,12 +118,21 @@ public final class Schemas {
     public static final List<String> RULE_OUTPUT_COLUMNS =
             List.of("group_key", "window_start", "window_end", "event_count", "summary", "details");
 
+    /**
+     * The column a rule returns when its entity is scoped to an AWS account (services, users,
+     * hosts, functions, principals): alerts, dedup and alert ids then keep accounts apart.
+     */
+    public static final String RULE_ACCOUNT_COLUMN = "account";
+
     /** Positions of the {@link #LOGS} columns the DataStream part of the job reads. */
     public static final int LOGS_EVENT_ID = DataType.getFieldNames(LOGS).indexOf("event_id");
     public static final int LOGS_LOG_TYPE = DataType.getFieldNames(LOGS).indexOf("log_type");
     public static final int LOGS_ACCOUNT = DataType.getFieldNames(LOGS).indexOf("account");
     public static final int LOGS_LOG_GROUP = DataType.getFieldNames(LOGS).indexOf("log_group");
     public static final int LOGS_LOG_STREAM = DataType.getFieldNames(LOGS).indexOf("log_stream");
+    public static final int LOGS_EVENT_TIME = DataType.getFieldNames(LOGS).indexOf("event_time");
+    public static final int LOGS_MESSAGE = DataType.getFieldNames(LOGS).indexOf("message");
+    public static final int LOGS_INGEST_TIME = DataType.getFieldNames(LOGS).indexOf("ingest_time");
 
     /** A {@link #LOGS} row from a parsed event, in column order. */
     public static Row logRow(NormalizedEvent e) {
@@ -158,7 +169,8 @@ public final class Schemas {
                 e.lambdaDurationMs,
                 e.lambdaMaxMemoryMb,
                 e.lambdaMemorySizeMb,
-                e.lambdaInitMs);
+                e.lambdaInitMs,
+                e.rejectedEventTimeMillis == null ? null : utc(e.rejectedEventTimeMillis));
     }
 
     /** UTC wall-clock time of an epoch-millisecond instant. */

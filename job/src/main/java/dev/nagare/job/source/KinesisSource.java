@@ -6,11 +6,14 @@ import dev.nagare.job.config.KinesisStart;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 
-import org.apache.flink.api.common.serialization.DeserializationSchema;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kinesis.source.KinesisStreamsSource;
+import org.apache.flink.connector.kinesis.source.serialization.KinesisDeserializationSchema;
+import org.apache.flink.util.Collector;
+
+// The connector shades the AWS SDK, and its deserialization interface hands over the shaded record.
+import org.apache.flink.kinesis.shaded.software.amazon.awssdk.services.kinesis.model.Record;
 
 import java.time.Instant;
 import java.util.function.Function;
@@ -26,10 +29,10 @@ public final class KinesisSource {
     public static RecordSource create(NagareConfig config, Function<String, String> env) {
         String arn = config.getOptional(NagareOptions.KINESIS_STREAM_ARN).orElseThrow(() -> new ConfigException(
                 "Invalid configuration: source type 'kinesis' needs the key 'kinesis.stream-arn' in group 'source'"));
-        return RecordSource.parallel(KinesisStreamsSource.<byte[]>builder()
+        return RecordSource.parallel(KinesisStreamsSource.<KinesisRecord>builder()
                 .setStreamArn(arn)
                 .setSourceConfig(sourceConfig(config, env))
-                .setDeserializationSchema(new RawBytes())
+                .setDeserializationSchema(new WithArrivalTime())
                 .build());
     }
 
@@ -62,23 +65,22 @@ public final class KinesisSource {
         return c;
     }
 
-    /** The record's data as it is: decoding happens in the job, where failures become dead letters. */
-    static final class RawBytes implements DeserializationSchema<byte[]> {
+    /**
+     * The record's data as it is, with its approximate arrival time: decoding happens in the job,
+     * where failures become dead letters.
+     */
+    static final class WithArrivalTime implements KinesisDeserializationSchema<KinesisRecord> {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public byte[] deserialize(byte[] message) {
-            return message;
+        public void deserialize(Record record, String stream, String shardId, Collector<KinesisRecord> output) {
+            Instant arrival = record.approximateArrivalTimestamp();
+            output.collect(KinesisRecord.of(record.data().asByteArray(), arrival == null ? null : arrival.toEpochMilli()));
         }
 
         @Override
-        public boolean isEndOfStream(byte[] nextElement) {
-            return false;
-        }
-
-        @Override
-        public TypeInformation<byte[]> getProducedType() {
-            return PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
+        public TypeInformation<KinesisRecord> getProducedType() {
+            return RecordSource.TYPE;
         }
     }
 }

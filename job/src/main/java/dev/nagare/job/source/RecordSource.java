@@ -1,6 +1,7 @@
 package dev.nagare.job.source;
 
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
@@ -10,50 +11,59 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A source of Kinesis record payloads, with the parallelism it must run at (0: the job's). */
+/** A source of Kinesis records (payload and arrival time), with the parallelism it must run at (0: the job's). */
 public final class RecordSource implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    private final Source<byte[], ?, ?> source;
+    private final Source<KinesisRecord, ?, ?> source;
     private final int parallelism;
 
-    private RecordSource(Source<byte[], ?, ?> source, int parallelism) {
+    private RecordSource(Source<KinesisRecord, ?, ?> source, int parallelism) {
         this.source = source;
         this.parallelism = parallelism;
     }
 
     /** A source that scales with the job (one reader per shard range, for example). */
-    public static RecordSource parallel(Source<byte[], ?, ?> source) {
+    public static RecordSource parallel(Source<KinesisRecord, ?, ?> source) {
         return new RecordSource(source, 0);
     }
 
     /** A source that must be read by exactly one reader to keep its order (the demo generator). */
-    public static RecordSource single(Source<byte[], ?, ?> source) {
+    public static RecordSource single(Source<KinesisRecord, ?, ?> source) {
         return new RecordSource(source, 1);
     }
 
-    /** A bounded source of the given payloads, in order, read by one reader (rule tests, replays). */
-    public static RecordSource of(List<byte[]> records) {
-        ArrayList<byte[]> copy = new ArrayList<>(records);
-        return single(new DataGeneratorSource<>(new FromList(copy), copy.size(), RateLimiterStrategy.noOp(),
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    /** A bounded source of the given payloads without arrival times, in order, read by one reader (rule tests). */
+    public static RecordSource of(List<byte[]> payloads) {
+        List<KinesisRecord> records = new ArrayList<>(payloads.size());
+        payloads.forEach(data -> records.add(KinesisRecord.of(data, null)));
+        return ofRecords(records);
     }
 
-    private static final class FromList implements GeneratorFunction<Long, byte[]> {
-        private static final long serialVersionUID = 1L;
-        private final ArrayList<byte[]> records;
+    /** A bounded source of the given records, in order, read by one reader. */
+    public static RecordSource ofRecords(List<KinesisRecord> records) {
+        ArrayList<KinesisRecord> copy = new ArrayList<>(records);
+        return single(new DataGeneratorSource<>(new FromList(copy), copy.size(), RateLimiterStrategy.noOp(), TYPE));
+    }
 
-        FromList(ArrayList<byte[]> records) {
+    /** The type of what record sources emit (never serialized: records are decoded inside the source). */
+    public static final TypeInformation<KinesisRecord> TYPE = Types.POJO(KinesisRecord.class);
+
+    private static final class FromList implements GeneratorFunction<Long, KinesisRecord> {
+        private static final long serialVersionUID = 1L;
+        private final ArrayList<KinesisRecord> records;
+
+        FromList(ArrayList<KinesisRecord> records) {
             this.records = records;
         }
 
         @Override
-        public byte[] map(Long index) {
+        public KinesisRecord map(Long index) {
             return records.get(index.intValue());
         }
     }
 
-    public Source<byte[], ?, ?> source() {
+    public Source<KinesisRecord, ?, ?> source() {
         return source;
     }
 

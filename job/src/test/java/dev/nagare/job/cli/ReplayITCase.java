@@ -37,10 +37,25 @@ class ReplayITCase {
                 + "{\"PropertyGroupId\":\"alerts\",\"PropertyMap\":{\"print\":\"false\"}}]");
         args.add("--config");
         args.add(config.toString());
+        // The example records as `aws kinesis get-records ... | jq -c '.Records[]'` captures them: JSON
+        // lines with the arrival time (AWS CLI v2 prints ISO-8601; epoch seconds are read too).
+        List<String> captured = new ArrayList<>();
         try (var files = Files.list(Examples.dir().resolve("kinesis-records"))) {
-            files.filter(f -> f.toString().endsWith(".b64")).sorted().forEach(f -> args.add(f.toString()));
+            for (Path f : files.filter(f -> f.toString().endsWith(".b64")).sorted().collect(java.util.stream.Collectors.toList())) {
+                for (String data : Files.readAllLines(f)) {
+                    if (!data.isBlank()) {
+                        String arrival = captured.size() % 2 == 0 ? "\"2024-06-01T10:30:00.000000+00:00\"" : "1717237800.25";
+                        captured.add("{\"SequenceNumber\":\"4959" + captured.size() + "\",\"ApproximateArrivalTimestamp\":" + arrival
+                                + ",\"Data\":\"" + data.trim() + "\",\"PartitionKey\":\"k\"}");
+                    }
+                }
+            }
         }
-        // One more file: a capture with a comment, a blank line and a line that is not base64.
+        Path capture = dir.resolve("capture.jsonl");
+        Files.write(capture, captured);
+        args.add(capture.toString());
+        // One more file of bare payloads: a comment, a blank line and a line that is not base64. Bare
+        // payloads carry no arrival time, so that line, with no time of its own, is a dead letter.
         Path extra = dir.resolve("capture.txt");
         Files.writeString(extra, "# captured with: aws kinesis get-records ... | jq -r '.Records[].Data'\n\nnot base64 at all!\n");
         args.add(extra.toString());
@@ -51,23 +66,22 @@ class ReplayITCase {
         assertThat(code).as(output).isZero();
         assertThat(output).contains(
                 "  records read        7\n",
-                "  events              27\n",
+                "  events              26\n",
                 "    cloudtrail        6\n",
                 "    lambda            7\n",
                 "    mysql_audit       6\n",
                 "    postgres_audit    2\n",
-                "    text              5\n",
-                "  dead letters        0\n",
+                "    text              4\n",
+                "  dead letters        1\n",
                 "  control messages    1\n",
                 "  alerts              2\n",
                 "    aws_console_login_without_mfa 1\n",
                 "    aws_root_activity             1\n");
         try (Lakes lake = new Lakes(dir.resolve("lake"), "logs", "alerts")) {
-            assertThat(lake.count("SELECT count(*) FROM logs")).isEqualTo(27);
-            // Partitions by the events' own time (the stray text line has none: it gets its arrival time).
-            assertThat(lake.lines("SELECT DISTINCT dt, hr FROM logs WHERE message <> 'not base64 at all!' ORDER BY 1, 2"))
-                    .containsExactly("2024-06-01|10");
-            assertThat(lake.count("SELECT count(*) FROM logs WHERE message = 'not base64 at all!'")).isEqualTo(1);
+            assertThat(lake.count("SELECT count(*) FROM logs")).isEqualTo(26);
+            // Partitions by the events' own time, or their record's arrival time: never the wall clock.
+            assertThat(lake.lines("SELECT DISTINCT dt, hr FROM logs ORDER BY 1, 2")).containsExactly("2024-06-01|10");
+            assertThat(lake.count("SELECT count(*) FROM logs WHERE message = 'not base64 at all!'")).isZero();
             assertThat(lake.count("SELECT count(DISTINCT alert_id) FROM alerts")).isEqualTo(2);
         }
     }

@@ -3,12 +3,16 @@ package dev.nagare.job.testing;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.udf.Examples;
 
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
@@ -29,9 +33,14 @@ public final class Records {
 
     /** A gzip CWL DATA_MESSAGE with one event per message, ids {@code idPrefix-0, -1, ...}. */
     public static byte[] cwl(String logGroup, String idPrefix, long timestamp, String... messages) {
+        return cwlFrom("111122223333", logGroup, idPrefix, timestamp, messages);
+    }
+
+    /** As {@link #cwl}, sent by the given account. */
+    public static byte[] cwlFrom(String account, String logGroup, String idPrefix, long timestamp, String... messages) {
         ObjectNode root = JSON.createObjectNode();
         root.put("messageType", "DATA_MESSAGE");
-        root.put("owner", "111122223333");
+        root.put("owner", account);
         root.put("logGroup", logGroup);
         root.put("logStream", "stream-1");
         root.putArray("subscriptionFilters").add("test");
@@ -56,8 +65,50 @@ public final class Records {
         return out.toByteArray();
     }
 
-    /** A bounded source of the given payloads, in order, read by one reader. */
+    /**
+     * A KPL aggregated record of the given user records, built as the KPL builds it (magic,
+     * protobuf, MD5 of the body).
+     */
+    public static byte[] kpl(byte[]... records) {
+        try {
+            ByteArrayOutputStream proto = new ByteArrayOutputStream();
+            protoField(proto, 1, "pk".getBytes(StandardCharsets.UTF_8)); // partition_key_table
+            for (byte[] data : records) {
+                ByteArrayOutputStream record = new ByteArrayOutputStream();
+                record.write(1 << 3); // partition_key_index = 0 (varint)
+                record.write(0);
+                protoField(record, 3, data);
+                protoField(proto, 3, record.toByteArray());
+            }
+            byte[] body = proto.toByteArray();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.write(new byte[] {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2});
+            out.write(body);
+            out.write(MessageDigest.getInstance("MD5").digest(body));
+            return out.toByteArray();
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void protoField(ByteArrayOutputStream out, int number, byte[] value) {
+        out.write((number << 3) | 2);
+        long length = value.length;
+        while (length >= 0x80) {
+            out.write((int) (length & 0x7f) | 0x80);
+            length >>>= 7;
+        }
+        out.write((int) length);
+        out.write(value, 0, value.length);
+    }
+
+    /** When the test records arrived at Kinesis: after every time the examples and tests write. */
+    public static final long ARRIVAL = java.time.Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
+
+    /** A bounded source of the given payloads, in order, read by one reader, each arriving at {@link #ARRIVAL}. */
     public static RecordSource source(List<byte[]> records) {
-        return RecordSource.of(records);
+        List<KinesisRecord> arrived = new java.util.ArrayList<>();
+        records.forEach(data -> arrived.add(KinesisRecord.of(data, ARRIVAL)));
+        return RecordSource.ofRecords(arrived);
     }
 }

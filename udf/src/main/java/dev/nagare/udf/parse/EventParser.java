@@ -55,8 +55,14 @@ public final class EventParser implements Serializable {
 
     /** 2000-01-01T00:00:00Z: nothing this job reads is older. */
     static final long EARLIEST_EVENT_TIME = 946_684_800_000L;
-    /** Clocks drift, but not by more than a day. */
-    static final long MAX_FUTURE_MILLIS = 24L * 3600 * 1000;
+    /** Default of {@code parse.max-future}: how far a line's own time may run ahead of its record's time. */
+    public static final long DEFAULT_MAX_FUTURE_MILLIS = 15L * 60 * 1000;
+    /** Default of {@code parse.max-line-chars}: longer lines are cut there and flagged. */
+    public static final int DEFAULT_MAX_LINE_CHARS = 1024 * 1024;
+    /** Attribute set on a row whose line was cut at the line bound: the line's original length in chars. */
+    public static final String TRUNCATED_ATTRIBUTE = "nagare_truncated_from_chars";
+    /** Attribute set on a row whose own time was not trusted: {@code future} or {@code before_2000}. */
+    public static final String UNTRUSTED_TIME_ATTRIBUTE = "nagare_untrusted_time";
 
     private static final Pattern TEXT_LEVEL =
             Pattern.compile("\\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\\b");
@@ -64,6 +70,8 @@ public final class EventParser implements Serializable {
             Pattern.compile("/aws/lambda/([^/]+)|/aws/rds/(?:cluster|instance)/([^/]+)/.*|.*/([^/]+)");
 
     private final List<Route> routes;
+    private final int maxLineChars;
+    private final long maxFutureMillis;
     // The parsers hold no state, so one of each serves every thread.
     private static final MySqlAuditParser MYSQL = new MySqlAuditParser();
     private static final AppJsonParser APP = new AppJsonParser();
@@ -76,13 +84,31 @@ public final class EventParser implements Serializable {
         this(DEFAULT_ROUTES);
     }
 
-    /** Routes tried in order: the given ones, then {@link #DEFAULT_ROUTES}. */
+    /** Routes tried in order: the given ones, then {@link #DEFAULT_ROUTES}; default bounds. */
     public EventParser(List<Route> routes) {
+        this(routes, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_FUTURE_MILLIS);
+    }
+
+    /**
+     * @param routes tried in order before {@link #DEFAULT_ROUTES}
+     * @param maxLineChars longer lines are cut to this many chars before parsing and flagged
+     * @param maxFutureMillis a line's own time further ahead of its record's time is not trusted
+     */
+    public EventParser(List<Route> routes, int maxLineChars, long maxFutureMillis) {
+        if (maxLineChars < 1 || maxFutureMillis < 0) {
+            throw new IllegalArgumentException("maxLineChars must be positive and maxFutureMillis not negative");
+        }
         List<Route> all = new ArrayList<>(routes);
         if (routes != DEFAULT_ROUTES) {
             all.addAll(DEFAULT_ROUTES);
         }
         this.routes = List.copyOf(all);
+        this.maxLineChars = maxLineChars;
+        this.maxFutureMillis = maxFutureMillis;
+    }
+
+    public int maxLineChars() {
+        return maxLineChars;
     }
 
     /** The route types a configuration may name. */
@@ -90,16 +116,30 @@ public final class EventParser implements Serializable {
             List.of(LogTypes.APP, LogTypes.LAMBDA, LogTypes.MYSQL_AUDIT, LogTypes.POSTGRES_AUDIT, LogTypes.CLOUDTRAIL, LogTypes.TEXT);
 
     /**
-     * Parses one event.
-     *
-     * @param ingestTimeMillis when the record reached the job; the event time of last resort
-     * @throws ParseException when the route says a format the content does not follow
+     * Parses one event whose record arrived at {@code ingestTimeMillis} (tests and tools that have
+     * no separate arrival time).
      */
     public NormalizedEvent parse(RawLogEvent raw, long ingestTimeMillis) throws ParseException {
+        return parse(raw, ingestTimeMillis, ingestTimeMillis);
+    }
+
+    /**
+     * Parses one event. Its event time is the time inside the line when there is a credible one,
+     * else the CloudWatch Logs event time, else the time the Kinesis record arrived; never the
+     * wall clock. A time inside the line before 2000 or more than the max-future bound ahead of
+     * the record's own time is not trusted: it is kept in {@link NormalizedEvent#rejectedEventTimeMillis}
+     * and the row is flagged, so a hostile line cannot move the watermark.
+     *
+     * @param arrivalMillis when Kinesis received the record; null when unknown (a replay of bare payloads)
+     * @param ingestTimeMillis when the record reached the job
+     * @throws ParseException when the route says a format the content does not follow, or no
+     *     event time can be found
+     */
+    public NormalizedEvent parse(RawLogEvent raw, Long arrivalMillis, long ingestTimeMillis) throws ParseException {
         NormalizedEvent out = new NormalizedEvent();
         RawLogEvent.Envelope envelope = raw.envelope();
         out.ingestTimeMillis = ingestTimeMillis;
-        out.eventTimeMillis = raw.timestampMillis() != null ? raw.timestampMillis() : ingestTimeMillis;
+        out.eventTimeMillis = NO_TIME;
         out.eventId = raw.id();
         out.account = envelope.owner();
         out.logGroup = envelope.logGroup();
@@ -110,14 +150,56 @@ public final class EventParser implements Serializable {
         }
 
         String message = raw.message();
+        boolean cut = message.length() > maxLineChars;
+        if (cut) {
+            out.attributes.put(TRUNCATED_ATTRIBUTE, Integer.toString(message.length()));
+            message = cut(message, maxLineChars);
+        }
         String type = route(envelope.logGroup(), message);
         try {
             parse(type, message, out);
         } catch (ParseException e) {
-            throw new ParseException(e.getMessage(), type);
+            throw new ParseException((cut ? "line cut at " + maxLineChars + " of " + raw.message().length()
+                    + " chars (parse.max-line-chars), then: " : "") + e.getMessage(), type);
         }
-        checkEventTime(out, raw.timestampMillis() != null ? raw.timestampMillis() : ingestTimeMillis);
+        Long recordTime = raw.timestampMillis() != null && raw.timestampMillis() >= EARLIEST_EVENT_TIME
+                ? raw.timestampMillis() : arrivalMillis;
+        settleEventTime(out, recordTime, type);
         return out;
+    }
+
+    /** No time found inside the line (parsers leave this value when the line has none). */
+    static final long NO_TIME = Long.MIN_VALUE;
+
+    /** The first {@code max} chars of the text, not splitting a surrogate pair. */
+    static String cut(String text, int max) {
+        int end = max;
+        if (end > 0 && Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(0, end);
+    }
+
+    /**
+     * Chooses the event time. A line's own time is trusted only within [2000, record time +
+     * max-future]; without a record time (a bare replay) it is checked against the ingest time.
+     */
+    private void settleEventTime(NormalizedEvent out, Long recordTime, String type) throws ParseException {
+        long line = out.eventTimeMillis;
+        if (line != NO_TIME) {
+            long bound = (recordTime != null ? recordTime : out.ingestTimeMillis) + maxFutureMillis;
+            if (line >= EARLIEST_EVENT_TIME && line <= bound) {
+                return;
+            }
+            out.rejectedEventTimeMillis = line;
+            out.attributes.put(UNTRUSTED_TIME_ATTRIBUTE, line < EARLIEST_EVENT_TIME ? "before_2000" : "future");
+        }
+        if (recordTime == null) {
+            throw new ParseException(line == NO_TIME
+                    ? "no event time: the line has none and the record neither a CloudWatch Logs timestamp nor an arrival time"
+                    : "no event time: the line's time " + line + " is not credible and the record has no other time", type);
+        }
+        out.eventTimeMillis = recordTime;
     }
 
     private static void parse(String type, String message, NormalizedEvent out) throws ParseException {
@@ -162,18 +244,6 @@ public final class EventParser implements Serializable {
                 break;
             default:
                 text(message, out);
-        }
-    }
-
-    /**
-     * A time from inside a log line can be absurd (a clock reset, a mis-read epoch unit). Rather
-     * than open a partition in 1970 or the year 50000, such an event keeps the CloudWatch time
-     * and records the rejected value.
-     */
-    private static void checkEventTime(NormalizedEvent out, long fallbackMillis) {
-        if (out.eventTimeMillis < EARLIEST_EVENT_TIME || out.eventTimeMillis > out.ingestTimeMillis + MAX_FUTURE_MILLIS) {
-            out.attributes.put("rejected_event_time_ms", Long.toString(out.eventTimeMillis));
-            out.eventTimeMillis = fallbackMillis;
         }
     }
 

@@ -42,6 +42,8 @@ public final class FireLensParser {
         /** The chunk's record as JSON; the first chunk's metadata becomes the whole line's. */
         public String record;
         public String log;
+        /** When Kinesis received the chunk's record (epoch ms), the reassembled line's time of last resort; null if unknown. */
+        public Long arrivalMillis;
 
         public PartialChunk() {}
     }

@@ -12,6 +12,8 @@ public final class NormalizedEvent {
     /** Epoch milliseconds of the event itself (the most precise time the record carries). */
     public long eventTimeMillis;
     public long ingestTimeMillis;
+    /** The time the line itself claimed when it was not trusted for event time (see EventParser); else null. */
+    public Long rejectedEventTimeMillis;
     public String eventId;
     public String logType;
     public String account;

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The CloudWatch examples through decoding, routing and parsing, as the job runs them. */
 class EventParserTest {
@@ -116,7 +117,73 @@ class EventParserTest {
                 "{\"time\": 4102444800000, \"msg\": \"clock in 2100\", \"level\": 30}");
         NormalizedEvent e = parser.parse(raw, INGEST);
         assertThat(e.eventTimeMillis).isEqualTo(1717236902000L);
-        assertThat(e.attributes).containsEntry("rejected_event_time_ms", "4102444800000");
+        assertThat(e.rejectedEventTimeMillis).isEqualTo(4102444800000L);
+        assertThat(e.attributes).containsEntry("nagare_untrusted_time", "future");
+    }
+
+    @Test
+    void aLineTimeAheadOfItsRecordByMoreThanMaxFutureIsNotTrusted() throws Exception {
+        long cwl = 1717236902000L;
+        EventParser strict = new EventParser(List.of(), EventParser.DEFAULT_MAX_LINE_CHARS, 15 * 60_000L);
+        // 14 minutes ahead: a drifting clock, trusted.
+        NormalizedEvent near = strict.parse(app(cwl, cwl + 14 * 60_000L), null, INGEST);
+        assertThat(near.eventTimeMillis).isEqualTo(cwl + 14 * 60_000L);
+        assertThat(near.rejectedEventTimeMillis).isNull();
+        // 16 minutes ahead: timed by the record, the claim kept apart and flagged.
+        NormalizedEvent far = strict.parse(app(cwl, cwl + 16 * 60_000L), null, INGEST);
+        assertThat(far.eventTimeMillis).isEqualTo(cwl);
+        assertThat(far.rejectedEventTimeMillis).isEqualTo(cwl + 16 * 60_000L);
+        assertThat(far.attributes).containsEntry("nagare_untrusted_time", "future");
+        // Times before 2000 are not trusted either.
+        NormalizedEvent old = strict.parse(app(cwl, 86_400_000L), null, INGEST);
+        assertThat(old.eventTimeMillis).isEqualTo(cwl);
+        assertThat(old.attributes).containsEntry("nagare_untrusted_time", "before_2000");
+    }
+
+    @Test
+    void withoutAnEnvelopeTheArrivalTimeTimesTheEventAndNeverTheWallClock() throws Exception {
+        RawLogEvent bare = new RawLogEvent(RawLogEvent.Envelope.NONE, null, null, "plain text without a time");
+        assertThat(parser.parse(bare, 1717236902000L, INGEST).eventTimeMillis).isEqualTo(1717236902000L);
+        // No time in the line, no envelope, no arrival time (a bare replay): a dead letter, not "now".
+        assertThatThrownBy(() -> parser.parse(bare, null, INGEST))
+                .isInstanceOf(ParseException.class)
+                .hasMessage("no event time: the line has none and the record neither a CloudWatch Logs timestamp nor an arrival time");
+        // A line that carries its own time needs nothing else.
+        RawLogEvent timed = new RawLogEvent(RawLogEvent.Envelope.NONE, null, null,
+                "{\"@timestamp\":\"2024-06-01T10:00:00Z\",\"level\":\"INFO\",\"message\":\"ok\"}");
+        assertThat(parser.parse(timed, null, INGEST).eventTimeMillis).isEqualTo(1717236000000L);
+    }
+
+    @Test
+    void aLineLongerThanTheBoundIsCutParsedAndFlagged() throws Exception {
+        EventParser small = new EventParser(List.of(), 101, EventParser.DEFAULT_MAX_FUTURE_MILLIS);
+        RawLogEvent text = new RawLogEvent(new RawLogEvent.Envelope("1", "/custom/x", "s", null, null), "1", 1717236902000L,
+                "\ud83d\ude00".repeat(200));
+        NormalizedEvent cut = small.parse(text, INGEST);
+        assertThat(cut.message).hasSize(100); // cut before 101: a surrogate pair is never split
+        assertThat(cut.attributes).containsEntry("nagare_truncated_from_chars", "400");
+        RawLogEvent lambda = new RawLogEvent(new RawLogEvent.Envelope("1", "/aws/lambda/settle", "s", null, null), "2",
+                1717236902000L, "2024-06-01T10:15:02.118Z\t9e1f3a5c\tERROR\t" + "x".repeat(500));
+        NormalizedEvent cutLambda = small.parse(lambda, INGEST);
+        assertThat(cutLambda.logType).isEqualTo("lambda");
+        assertThat(cutLambda.attributes).containsEntry("nagare_truncated_from_chars", Integer.toString(lambda.message().length()));
+    }
+
+    @Test
+    void aCutLineThatNoLongerParsesSaysItWasCut() {
+        EventParser small = new EventParser(List.of(), 101, EventParser.DEFAULT_MAX_FUTURE_MILLIS);
+        String line = "1717236902118204,db-1,app,10.0.0.9,5,6,QUERY,shop,'SELECT * FROM t WHERE note = \\'"
+                + "z".repeat(500) + "\\'',0";
+        RawLogEvent audit = new RawLogEvent(new RawLogEvent.Envelope("1", "/aws/rds/cluster/db/audit", "s", null, null), "1",
+                1717236902000L, line);
+        assertThatThrownBy(() -> small.parse(audit, INGEST))
+                .isInstanceOf(ParseException.class)
+                .hasMessageStartingWith("line cut at 101 of " + line.length() + " chars (parse.max-line-chars), then: ");
+    }
+
+    private static RawLogEvent app(long cwlTime, long lineTime) {
+        return new RawLogEvent(new RawLogEvent.Envelope("1", "/ecs/x", "s", null, null), "1", cwlTime,
+                "{\"@timestamp\":\"" + java.time.Instant.ofEpochMilli(lineTime) + "\",\"level\":\"INFO\",\"message\":\"ok\"}");
     }
 
     private NormalizedEvent appLine(String line) throws ParseException {

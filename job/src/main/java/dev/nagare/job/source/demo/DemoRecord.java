@@ -69,6 +69,11 @@ public final class DemoRecord {
     }
 
     /** Events that must end up as rows of {@code logs}. */
+    /** When Kinesis would have received the record: its last event's time; null for a record without events. */
+    public Long arrivalMillis() {
+        return events().stream().map(e -> e.timestampMillis).max(Long::compare).orElse(null);
+    }
+
     public long validEvents() {
         return kind == Kind.DATA ? events.stream().filter(e -> !e.malformed).count() : 0;
     }

@@ -2,9 +2,9 @@ package dev.nagare.job.source.demo;
 
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
+import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
@@ -42,12 +42,12 @@ public final class DemoSource {
         return RecordSource.single(generator(scenario, records, limiter));
     }
 
-    private static DataGeneratorSource<byte[]> generator(DemoScenario scenario, long records, RateLimiterStrategy limiter) {
-        return new DataGeneratorSource<>(
-                new RecordBytes(scenario), records, limiter, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    private static DataGeneratorSource<KinesisRecord> generator(DemoScenario scenario, long records, RateLimiterStrategy limiter) {
+        return new DataGeneratorSource<>(new RecordBytes(scenario), records, limiter, RecordSource.TYPE);
     }
 
-    private static final class RecordBytes implements GeneratorFunction<Long, byte[]> {
+    /** The scenario's record, arriving when its last event was written (as a subscription delivers it). */
+    private static final class RecordBytes implements GeneratorFunction<Long, KinesisRecord> {
         private static final long serialVersionUID = 1L;
         private final DemoScenario scenario;
 
@@ -56,8 +56,9 @@ public final class DemoSource {
         }
 
         @Override
-        public byte[] map(Long index) {
-            return scenario.record(index).toBytes();
+        public KinesisRecord map(Long index) {
+            DemoRecord record = scenario.record(index);
+            return KinesisRecord.of(record.toBytes(), record.arrivalMillis());
         }
     }
 }
