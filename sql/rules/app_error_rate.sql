@@ -13,6 +13,7 @@
 --
 -- Fires when the window closes (window end + the watermark delay).
 SELECT
+    account,
     service AS group_key,
     window_start,
     window_end,
@@ -26,6 +27,6 @@ SELECT
         'threshold' VALUE ${max_error_ratio}) AS details
 FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(event_time), INTERVAL '${window_minutes}' MINUTE))
 WHERE log_type = 'app' AND service IS NOT NULL
-GROUP BY service, window_start, window_end
+GROUP BY account, service, window_start, window_end
 HAVING COUNT(*) >= ${min_events}
    AND SUM(CASE WHEN level IN ('ERROR', 'FATAL') THEN 1 ELSE 0 END) >= ${max_error_ratio} * COUNT(*)

@@ -16,6 +16,7 @@
 -- Fires when the minute closes (minute end + the watermark delay). A service needs
 -- min_baseline_minutes of history before it can fire.
 SELECT
+    account,
     service AS group_key,
     window_start,
     window_end,
@@ -25,18 +26,18 @@ SELECT
     JSON_OBJECT('service' VALUE service, 'errors' VALUE errors, 'baseline_per_minute' VALUE baseline,
                 'baseline_minutes' VALUE history, 'factor' VALUE ${factor}) AS details
 FROM (
-    SELECT service, window_start, window_end, errors,
+    SELECT account, service, window_start, window_end, errors,
            -- The average of the previous minutes only: the current minute must not raise its own bar.
            (SUM(errors) OVER w - errors) / CAST(GREATEST(COUNT(*) OVER w - 1, 1) AS DOUBLE) AS baseline,
            COUNT(*) OVER w - 1 AS history
     FROM (
-        SELECT service, window_start, window_end, window_time,
+        SELECT account, service, window_start, window_end, window_time,
                SUM(CASE WHEN level IN ('ERROR', 'FATAL') THEN 1 ELSE 0 END) AS errors
         FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))
         WHERE log_type = 'app' AND service IS NOT NULL
-        GROUP BY service, window_start, window_end, window_time
+        GROUP BY account, service, window_start, window_end, window_time
     )
-    WINDOW w AS (PARTITION BY service ORDER BY window_time
+    WINDOW w AS (PARTITION BY account, service ORDER BY window_time
                  RANGE BETWEEN INTERVAL '${baseline_minutes}' MINUTE PRECEDING AND CURRENT ROW)
 )
 WHERE history >= ${min_baseline_minutes}

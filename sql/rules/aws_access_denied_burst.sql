@@ -11,8 +11,10 @@
 -- param.threshold: 10
 -- param.minutes: 5
 --
--- Fires on the error that reaches the threshold within the sliding period.
+-- Fires on every error at or past the threshold within the sliding period (events that share a
+-- timestamp share one count, so the count can jump past the threshold); one incident pages once.
 SELECT
+    account,
     aws_principal_arn AS group_key,
     event_time - INTERVAL '${minutes}' MINUTE AS window_start,
     event_time AS window_end,
@@ -23,11 +25,11 @@ SELECT
                 'source_ip' VALUE aws_source_ip) AS details
 FROM (
     SELECT *,
-           COUNT(*) OVER (PARTITION BY aws_principal_arn ORDER BY event_time
+           COUNT(*) OVER (PARTITION BY account, aws_principal_arn ORDER BY event_time
                           RANGE BETWEEN INTERVAL '${minutes}' MINUTE PRECEDING AND CURRENT ROW) AS denied
     FROM logs
     WHERE log_type = 'cloudtrail' AND aws_principal_arn IS NOT NULL
       AND (aws_error_code IN ('AccessDenied', 'AccessDeniedException', 'Client.UnauthorizedOperation', 'UnauthorizedOperation')
            OR aws_error_code LIKE '%AccessDenied%')
 )
-WHERE denied = ${threshold}
+WHERE denied >= ${threshold}

@@ -10,6 +10,7 @@
 --
 -- Fires on the CloudTrail event itself (successful calls only), as soon as it is parsed.
 SELECT
+    account,
     COALESCE(aws_principal_arn, aws_principal_type, '?') AS group_key,
     event_time AS window_start,
     event_time AS window_end,

@@ -10,6 +10,7 @@
 --
 -- Fires on the ConsoleLogin event itself, as soon as it is parsed.
 SELECT
+    account,
     COALESCE(aws_principal_arn, attributes['user_name'], '?') AS group_key,
     event_time AS window_start,
     event_time AS window_end,

@@ -12,6 +12,7 @@
 --
 -- Fires on the CloudTrail event itself (successful calls only), as soon as it is parsed.
 SELECT
+    account,
     COALESCE(aws_principal_arn, '?') AS group_key,
     event_time AS window_start,
     event_time AS window_end,
@@ -29,7 +30,9 @@ WHERE log_type = 'cloudtrail'
           AND attributes['request_parameters'] LIKE '%AdministratorAccess%')
       OR (aws_event_name IN ('PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy', 'CreatePolicyVersion')
           -- "Action": "*" or "Action": [..., "*"], also inside the policy document's escaped JSON string.
-          AND REGEXP(attributes['request_parameters'], 'Action\\?"\s*:\s*(\[[^\]]*)?\\?"\*\\?"'))
+          -- Bounded: IAM policy documents are at most 10,240 characters, and the search backtracks
+          -- from every "Action" it finds, so unbounded text could take quadratic time.
+          AND REGEXP(SUBSTRING(attributes['request_parameters'] FROM 1 FOR 20000), 'Action\\?"\s*:\s*(\[[^\]]*)?\\?"\*\\?"'))
       OR aws_event_name IN ('SetDefaultPolicyVersion', 'CreateLoginProfile', 'UpdateLoginProfile', 'AddUserToGroup',
                             'UpdateAssumeRolePolicy')
   )

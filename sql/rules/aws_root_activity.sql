@@ -10,6 +10,7 @@
 --
 -- Fires on the CloudTrail event itself, as soon as it is parsed.
 SELECT
+    account,
     COALESCE(account, '?') AS group_key,
     event_time AS window_start,
     event_time AS window_end,

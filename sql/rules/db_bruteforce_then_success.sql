@@ -12,6 +12,7 @@
 --
 -- Fires on the successful login that completes the sequence (MATCH_RECOGNIZE over event time).
 SELECT
+    account,
     CONCAT(COALESCE(db_user, '?'), '@', COALESCE(db_client_host, '?')) AS group_key,
     first_failure AS window_start,
     success_time AS window_end,
@@ -25,8 +26,9 @@ FROM (
     WHERE log_type IN ('mysql_audit', 'postgres_audit') AND db_operation IN ('FAILED_CONNECT', 'CONNECT')
 )
 MATCH_RECOGNIZE (
-    PARTITION BY db_user, db_client_host
-    ORDER BY event_time
+    PARTITION BY account, db_user, db_client_host
+    -- Failures before a success that shares their timestamp: ties must not hide the sequence.
+    ORDER BY event_time, db_operation DESC
     MEASURES
         FIRST(F.event_time) AS first_failure,
         COUNT(F.event_time) AS failures,

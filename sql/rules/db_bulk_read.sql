@@ -11,6 +11,7 @@
 --
 -- Fires on the audit event itself, as soon as it is parsed.
 SELECT
+    account,
     CONCAT(COALESCE(db_user, '?'), '@', COALESCE(db_client_host, '?')) AS group_key,
     event_time AS window_start,
     event_time AS window_end,

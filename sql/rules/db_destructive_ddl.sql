@@ -12,6 +12,7 @@
 --
 -- Fires on the audit event itself, as soon as it is parsed.
 SELECT
+    account,
     CONCAT(COALESCE(db_user, '?'), '@', COALESCE(db_client_host, '?')) AS group_key,
     event_time AS window_start,
     event_time AS window_end,
@@ -29,5 +30,7 @@ WHERE log_type IN ('mysql_audit', 'postgres_audit')
   AND db_query IS NOT NULL
   AND COALESCE(db_retcode, 0) = 0
   AND SQL_VERB(db_query) IN ('DROP TABLE', 'DROP DATABASE', 'DROP SCHEMA', 'TRUNCATE', 'ALTER TABLE')
-  AND NOT REGEXP(db_query, '(?i)^\s*(/\*.*?\*/\s*)*DROP\s+TEMPORARY\s')
+  -- Possessive (*+): a plain group repetition recurses once per comment, and a query of a
+  -- thousand comments would overflow the stack of the task that evaluates it.
+  AND NOT REGEXP(db_query, '(?i)^\s*(?:/\*.*?\*/\s*)*+DROP\s+TEMPORARY\s')
   AND COALESCE(db_user, '') NOT IN (${migration_users})

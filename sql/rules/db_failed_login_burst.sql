@@ -11,9 +11,11 @@
 -- param.threshold: 10
 -- param.minutes: 5
 --
--- Fires on the failed login that reaches the threshold within the sliding period, not at the end
--- of a window.
+-- Fires on every failed login at or past the threshold within the sliding period, not at the end
+-- of a window (logins that share a timestamp share one count, so the count can jump past the
+-- threshold); one incident pages once.
 SELECT
+    account,
     db_client_host AS group_key,
     event_time - INTERVAL '${minutes}' MINUTE AS window_start,
     event_time AS window_end,
@@ -24,9 +26,9 @@ SELECT
                 'log_group' VALUE log_group) AS details
 FROM (
     SELECT *,
-           COUNT(*) OVER (PARTITION BY db_client_host ORDER BY event_time
+           COUNT(*) OVER (PARTITION BY account, db_client_host ORDER BY event_time
                           RANGE BETWEEN INTERVAL '${minutes}' MINUTE PRECEDING AND CURRENT ROW) AS failures
     FROM logs
     WHERE log_type IN ('mysql_audit', 'postgres_audit') AND db_operation = 'FAILED_CONNECT' AND db_client_host IS NOT NULL
 )
-WHERE failures = ${threshold}
+WHERE failures >= ${threshold}

@@ -13,6 +13,7 @@
 --
 -- Fires on the connection itself. Only CONNECT events are kept in state, for the lookback.
 SELECT
+    account,
     CONCAT(db_user, '@', db_client_host) AS group_key,
     event_time AS window_start,
     event_time AS window_end,
@@ -23,15 +24,16 @@ SELECT
                 'earlier_connections' VALUE user_connections - 1) AS details
 FROM (
     SELECT *,
-           COUNT(*) OVER (PARTITION BY db_user ORDER BY event_time
+           COUNT(*) OVER (PARTITION BY account, db_user ORDER BY event_time
                           RANGE BETWEEN INTERVAL '${lookback_days}' DAY PRECEDING AND CURRENT ROW) AS user_connections
     FROM (
         SELECT *,
-               COUNT(*) OVER (PARTITION BY db_user, db_client_host ORDER BY event_time
-                              RANGE BETWEEN INTERVAL '${lookback_days}' DAY PRECEDING AND CURRENT ROW) AS pair_connections
+               -- The pair's first connection in the lookback; connections that share that timestamp all count as first.
+               MIN(event_time) OVER (PARTITION BY account, db_user, db_client_host ORDER BY event_time
+                              RANGE BETWEEN INTERVAL '${lookback_days}' DAY PRECEDING AND CURRENT ROW) AS pair_first
         FROM logs
         WHERE log_type IN ('mysql_audit', 'postgres_audit') AND db_operation = 'CONNECT'
           AND db_user IS NOT NULL AND db_client_host IS NOT NULL
     )
 )
-WHERE pair_connections = 1 AND user_connections > ${min_history}
+WHERE pair_first = event_time AND user_connections > ${min_history}

@@ -11,6 +11,7 @@
 --
 -- Fires on the REPORT record (text or JSON log format) or the "Task timed out" line, as parsed.
 SELECT
+    account,
     service AS group_key,
     event_time AS window_start,
     event_time AS window_end,

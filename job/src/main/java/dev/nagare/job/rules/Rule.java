@@ -115,11 +115,17 @@ public final class Rule implements Serializable {
         if (!ID.matcher(id).matches()) {
             throw new RuleException(source + ": rule id '" + id + "' must be lower-case letters, digits and '_'");
         }
+        Duration dedupPeriod;
         try {
-            TimeUtils.parseDuration(meta.getOrDefault("dedup", "15m"));
+            dedupPeriod = TimeUtils.parseDuration(meta.getOrDefault("dedup", "15m"));
         } catch (IllegalArgumentException e) {
+            dedupPeriod = null;
+        }
+        // Incidents are epoch-aligned periods of whole seconds: zero or sub-second periods would
+        // divide by zero or page on every match at run time.
+        if (dedupPeriod == null || dedupPeriod.getSeconds() < 1 || dedupPeriod.getNano() != 0 || dedupPeriod.toDays() > 30) {
             throw new RuleException(source + ": rule '" + id + "' has dedup '" + meta.get("dedup")
-                    + "'; allowed: a duration such as 15m, 1h or 1d");
+                    + "'; allowed: a whole number of seconds from 1s to 30d, such as 15m, 1h or 1d");
         }
         if (!SEVERITIES.contains(meta.get("severity"))) {
             throw new RuleException(source + ": rule '" + id + "' has severity '" + meta.get("severity")

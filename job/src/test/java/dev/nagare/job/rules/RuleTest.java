@@ -52,4 +52,16 @@ class RuleTest {
         assertThatThrownBy(() -> Rule.parse(HEADER.replace("id: demo_rule", "id: Demo-Rule") + "SELECT 1", "t.sql"))
                 .hasMessage("t.sql: rule id 'Demo-Rule' must be lower-case letters, digits and '_'");
     }
+
+    @Test
+    void rejectsDedupPeriodsThatWouldFailAtRunTime() {
+        // A zero period divides by zero in the incident dedup; a sub-second one would page on every match.
+        for (String dedup : new String[] {"0s", "0", "500ms", "1500ms", "31d", "soon"}) {
+            assertThatThrownBy(() -> Rule.parse(HEADER + "-- dedup: " + dedup + "\nSELECT 1", "t.sql"))
+                    .as(dedup)
+                    .hasMessage("t.sql: rule 'demo_rule' has dedup '" + dedup
+                            + "'; allowed: a whole number of seconds from 1s to 30d, such as 15m, 1h or 1d");
+        }
+        assertThat(Rule.parse(HEADER + "-- dedup: 1s\nSELECT 1", "t.sql").dedupPeriod()).hasSeconds(1);
+    }
 }

@@ -33,6 +33,8 @@ import java.util.zip.GZIPOutputStream;
  *                "messages": ["{\"@timestamp\":\"${iso}\",\"level\":\"ERROR\",\"message\":\"boom\"}"]}],
  *    -- or, for JSON lines:  "json": {"@timestamp": "${iso}", "level": "ERROR", "message": "boom"}
  *    "expect": [{"group_key": "orders-api", "event_count": 30}]
+ *    -- optional per event spec: "account": "444455556666" (default 111122223333); per expectation:
+ *    -- "account" pins the alert's account (then every alert of the case is compared with its account)
  * }]}
  * </pre>
  *
@@ -48,19 +50,21 @@ public final class RuleCase {
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter PG = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
-    /** One expected alert: the group key, and the count when the case pins it. */
+    /** One expected alert: the group key, and the count and account when the case pins them. */
     public static final class Expected {
         public final String groupKey;
         public final Long eventCount;
+        public final String account;
 
-        Expected(String groupKey, Long eventCount) {
+        Expected(String groupKey, Long eventCount, String account) {
             this.groupKey = groupKey;
             this.eventCount = eventCount;
+            this.account = account;
         }
 
         @Override
         public String toString() {
-            return groupKey + (eventCount == null ? "" : " count=" + eventCount);
+            return (account == null ? "" : "account=" + account + " ") + groupKey + (eventCount == null ? "" : " count=" + eventCount);
         }
     }
 
@@ -92,7 +96,8 @@ public final class RuleCase {
             }
             List<Expected> expected = new ArrayList<>();
             for (JsonNode e : c.path("expect")) {
-                expected.add(new Expected(e.path("group_key").asText(), e.has("event_count") ? e.get("event_count").asLong() : null));
+                expected.add(new Expected(e.path("group_key").asText(), e.has("event_count") ? e.get("event_count").asLong() : null,
+                        e.has("account") ? e.get("account").asText() : null));
             }
             cases.add(new RuleCase(ruleId, name, c.path("events"), expected));
         }

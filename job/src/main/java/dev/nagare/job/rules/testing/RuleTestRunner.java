@@ -137,10 +137,12 @@ public final class RuleTestRunner {
         return results;
     }
 
-    /** An alert as the case would write it: count only where the case pins one. */
+    /** An alert as the case would write it: count and account only where the case pins them. */
     private static String describe(Row alert, RuleCase c) {
         String group = String.valueOf(alert.getField("group_key"));
         boolean withCount = c.expected().stream().anyMatch(e -> e.groupKey.equals(group) && e.eventCount != null);
-        return group + (withCount ? " count=" + alert.getField("event_count") : "");
+        boolean withAccount = c.expected().stream().anyMatch(e -> e.account != null);
+        return (withAccount ? "account=" + alert.getField("account") + " " : "") + group
+                + (withCount ? " count=" + alert.getField("event_count") : "");
     }
 }
