@@ -8,6 +8,7 @@ import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
 import dev.nagare.job.testing.Records;
+import dev.nagare.udf.decode.KplTestRecords;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -171,7 +172,7 @@ class HostileInputITCase {
                 for (int m = 0; m < members.length; m++) {
                     members[m] = Records.cwl("/ecs/kpl", "kpl-" + m, at, "a".repeat(4 * 1024 * 1024));
                 }
-                return Records.kpl(members);
+                return KplTestRecords.aggregate(members);
             }
             case 4: {
                 byte[] garbage = new byte[4096];

@@ -10,9 +10,6 @@ import dev.nagare.udf.Examples;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
@@ -63,43 +60,6 @@ public final class Records {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
-    }
-
-    /**
-     * A KPL aggregated record of the given user records, built as the KPL builds it (magic,
-     * protobuf, MD5 of the body).
-     */
-    public static byte[] kpl(byte[]... records) {
-        try {
-            ByteArrayOutputStream proto = new ByteArrayOutputStream();
-            protoField(proto, 1, "pk".getBytes(StandardCharsets.UTF_8)); // partition_key_table
-            for (byte[] data : records) {
-                ByteArrayOutputStream record = new ByteArrayOutputStream();
-                record.write(1 << 3); // partition_key_index = 0 (varint)
-                record.write(0);
-                protoField(record, 3, data);
-                protoField(proto, 3, record.toByteArray());
-            }
-            byte[] body = proto.toByteArray();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            out.write(new byte[] {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2});
-            out.write(body);
-            out.write(MessageDigest.getInstance("MD5").digest(body));
-            return out.toByteArray();
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void protoField(ByteArrayOutputStream out, int number, byte[] value) {
-        out.write((number << 3) | 2);
-        long length = value.length;
-        while (length >= 0x80) {
-            out.write((int) (length & 0x7f) | 0x80);
-            length >>>= 7;
-        }
-        out.write((int) length);
-        out.write(value, 0, value.length);
     }
 
     /** When the test records arrived at Kinesis: after every time the examples and tests write. */

@@ -329,11 +329,12 @@ public final class SqlStatements {
     }
 
     /** {@code \s} of java.util.regex. */
-    static boolean isSpace(char c) {
+    public static boolean isSpace(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
     }
 
-    private static int skipSpaces(String text, int at) {
+    /** The index of the first char at or after {@code at} that is not {@code \s}. */
+    public static int skipSpaces(String text, int at) {
         int i = at;
         while (i < text.length() && isSpace(text.charAt(i))) {
             i++;

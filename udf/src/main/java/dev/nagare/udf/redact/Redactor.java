@@ -5,6 +5,9 @@ import dev.nagare.udf.parse.SqlStatements;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.nagare.udf.parse.SqlStatements.isSpace;
+import static dev.nagare.udf.parse.SqlStatements.skipSpaces;
+
 /**
  * Masks secrets in free text before it is stored or alerted: passwords in SQL statements, AWS
  * secret access keys, bearer tokens and card numbers (only Luhn-valid ones, so order ids and
@@ -241,19 +244,6 @@ public final class Redactor {
             }
         }
         return true;
-    }
-
-    /** {@code \s} of java.util.regex. */
-    private static boolean isSpace(char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
-    }
-
-    private static int skipSpaces(String text, int at) {
-        int i = at;
-        while (i < text.length() && isSpace(text.charAt(i))) {
-            i++;
-        }
-        return i;
     }
 
     private static final int SQL = 1;
