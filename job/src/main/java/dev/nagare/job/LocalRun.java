@@ -1,6 +1,7 @@
 package dev.nagare.job;
 
 import dev.nagare.job.alerts.Destination;
+import dev.nagare.job.config.DurableState;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.lake.Lake;
@@ -11,7 +12,6 @@ import dev.nagare.job.rules.Rule;
 import dev.nagare.job.source.Sources;
 
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MetricOptions;
@@ -123,9 +123,9 @@ public final class LocalRun implements AutoCloseable {
         flink.set(TaskManagerOptions.NUM_TASK_SLOTS, config.get(NagareOptions.LOCAL_PARALLELISM));
         // The status line reads metrics through REST; refresh them faster than the 10 s default.
         flink.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
-        flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-                Path.of(config.get(NagareOptions.LOCAL_CHECKPOINT_DIR)).toAbsolutePath().normalize().toUri().toString());
+        // Checkpoints to files and RocksDB state, as on a cluster and on Managed Flink.
+        flink.addAll(DurableState.settings(flink,
+                Optional.of(Path.of(config.get(NagareOptions.LOCAL_CHECKPOINT_DIR)).toAbsolutePath().normalize().toUri().toString())));
         return flink;
     }
 

@@ -4,6 +4,7 @@ import dev.nagare.job.alerts.PrintAlertSink;
 import dev.nagare.job.alerts.Destination;
 import dev.nagare.job.config.ConfigException;
 import dev.nagare.job.config.ConfigLoader;
+import dev.nagare.job.config.DurableState;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.rules.Rule;
@@ -43,6 +44,15 @@ public final class NagareJob {
             throw e;
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        try {
+            // Managed Flink names its own checkpoint storage; elsewhere job.checkpoint.dir or the
+            // cluster's configuration must, or the job does not start.
+            env.configure(DurableState.settings(env.getConfiguration(), config));
+        } catch (ConfigException e) {
+            LOG.error(e.getMessage());
+            System.err.println("nagare: " + e.getMessage());
+            throw e;
+        }
         if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             // Managed Flink configures checkpoints itself; elsewhere the lake needs them to commit files.
             env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());

@@ -5,6 +5,7 @@ import dev.nagare.job.alerts.Destination;
 import dev.nagare.job.alerts.PrintAlertSink;
 import dev.nagare.job.config.ConfigException;
 import dev.nagare.job.config.ConfigLoader;
+import dev.nagare.job.config.DurableState;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.decode.Tally;
@@ -16,12 +17,18 @@ import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.source.Sources;
 
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.FileUtils;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -55,13 +62,32 @@ public final class ReplayMain {
             out.println("nagare: " + e.getMessage());
             return 2;
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());
-        new NagarePipeline(config, source, config.get(NagareOptions.ALERTS_PRINT) ? new PrintAlertSink() : null, List.<Destination>of(), rules)
-                .attachTo(env);
-        JobExecutionResult result = env.execute("nagare replay");
-        out.print(summary(result.getAllAccumulatorResults(), Path.of(new Lake(config).path(Lake.LOGS)).getParent()));
-        return 0;
+        // Durable checkpoints (job.checkpoint.dir, else a temporary folder removed afterwards) and
+        // heap state: a replay of any size holds its dedup state. No restarts: a
+        // backtest that fails says why at once instead of starting over in a loop.
+        Path temporary = config.getOptional(NagareOptions.CHECKPOINT_DIR).isPresent()
+                ? null : Files.createTempDirectory("nagare-replay-checkpoints");
+        try {
+            // Heap state: a bounded replay on one machine fits in memory, and RocksDB's per-event
+            // JNI calls would make it several times slower; the checkpoints still go to files.
+            Configuration heap = new Configuration();
+            heap.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+            Configuration flink = DurableState.settings(heap, config.getOptional(NagareOptions.CHECKPOINT_DIR)
+                    .or(() -> Optional.of(temporary.toUri().toString())));
+            flink.addAll(heap);
+            flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+            env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());
+            new NagarePipeline(config, source, config.get(NagareOptions.ALERTS_PRINT) ? new PrintAlertSink() : null,
+                    List.<Destination>of(), rules).attachTo(env);
+            JobExecutionResult result = env.execute("nagare replay");
+            out.print(summary(result.getAllAccumulatorResults(), Path.of(new Lake(config).path(Lake.LOGS)).getParent()));
+            return 0;
+        } finally {
+            if (temporary != null) {
+                FileUtils.deleteDirectoryQuietly(temporary.toFile());
+            }
+        }
     }
 
     /** The summary of a finished run from its accumulators. */

@@ -66,6 +66,8 @@ public final class NagareConfig implements Serializable {
         check(NagareOptions.WATERMARK_DELAY, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 30 s");
         check(NagareOptions.IDLE_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.CHECKPOINT_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+        check(NagareOptions.CHECKPOINT_DIR, (String v) -> v.matches("[a-zA-Z][a-zA-Z0-9+.-]*:/.+") || v.startsWith("/"),
+                "must be a file system URI such as s3://bucket/nagare/checkpoints, or an absolute path");
         check(NagareOptions.LOCAL_WEB_UI_PORT, (Integer v) -> v >= 1 && v <= 65535, "must be a port from 1 to 65535");
         check(NagareOptions.LOCAL_PARALLELISM, (Integer v) -> v >= 1 && v <= 64, "must be an integer from 1 to 64");
         check(NagareOptions.LOCAL_STATUS_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");

@@ -343,6 +343,14 @@ public final class NagareOptions {
                     .defaultValue(Duration.ofMinutes(1))
                     .withDescription("Checkpoint interval outside Managed Flink (which sets its own). Lake files become visible on checkpoints.");
 
+    public static final ConfigOption<String> CHECKPOINT_DIR =
+            ConfigOptions.key("job.checkpoint.dir")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Durable checkpoint storage outside Managed Flink (which keeps its own), e.g. "
+                            + "s3://bucket/nagare/checkpoints; needed when the Flink configuration sets no "
+                            + "execution.checkpointing.dir. A replay without it checkpoints to a temporary folder.");
+
     // --- local (only read by the local MiniCluster runner) -----------------------------------
 
     public static final ConfigOption<Integer> LOCAL_WEB_UI_PORT =
@@ -397,7 +405,7 @@ public final class NagareOptions {
                     LAMBDA_FUNCTION, LAMBDA_REGION, LAMBDA_ENDPOINT, LAMBDA_MIN_SEVERITY, LAMBDA_TAGS,
                     DELIVERY_CONNECT_TIMEOUT, DELIVERY_REQUEST_TIMEOUT, DELIVERY_MAX_WAIT, DELIVERY_INITIAL_BACKOFF,
                     DELIVERY_MAX_BACKOFF, DELIVERY_RATE_LIMIT, DELIVERY_MAX_IN_FLIGHT,
-                    WATERMARK_DELAY, IDLE_TIMEOUT, CHECKPOINT_INTERVAL,
+                    WATERMARK_DELAY, IDLE_TIMEOUT, CHECKPOINT_INTERVAL, CHECKPOINT_DIR,
                     LOCAL_WEB_UI_PORT, LOCAL_PARALLELISM, LOCAL_STATUS_INTERVAL, LOCAL_CHECKPOINT_DIR,
                     LOCAL_STAND_INS, LOCAL_S3_ENDPOINT);
 }
