@@ -27,10 +27,8 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.Table;
-import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
-import org.apache.flink.table.api.config.TableConfigOptions;
 import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
 import org.apache.flink.types.Row;
 
@@ -133,10 +131,9 @@ public final class NagarePipeline {
 
         registerSqlEnvironment(tEnv, events);
 
-        StreamStatementSet statements = tEnv.createStatementSet();
-        statements.add(lake.insertLogs(tEnv.from("logs")));
-        statements.add(lake.insertDeadLetters(tEnv.fromDataStream(deadLetters)));
-        statements.add(lake.insertMetrics(tEnv.sqlQuery(resource(ROLLUP_SQL))));
+        lake.write(events, Lake.LOGS_TABLE);
+        lake.write(deadLetters, Lake.DEAD_LETTER_TABLE);
+        lake.write(tEnv.toDataStream(tEnv.sqlQuery(resource(ROLLUP_SQL)), Lake.METRICS_ROW), Lake.METRICS_TABLE);
 
         Table alerts = RuleCompiler.compile(tEnv, rules);
         if (alerts != null) {
@@ -152,16 +149,13 @@ public final class NagarePipeline {
                 alertStream.sinkTo(alertSink).name("alert-print").uid("alert-print");
             }
             // Merged updates of an incident go to the lake only: they must not page again.
-            statements.add(lake.insertAlerts(tEnv.fromDataStream(
-                    alertStream.union(alertStream.getSideOutput(AlertDeduplicator.MERGED)),
-                    Schema.newBuilder().fromRowDataType(Schemas.ALERTS).build())));
+            lake.write(alertStream.union(alertStream.getSideOutput(AlertDeduplicator.MERGED)), Lake.ALERTS_TABLE);
             DataStream<Row> undelivered = deliver(alertStream);
             if (undelivered != null) {
-                statements.add(lake.insertUndelivered(tEnv.fromDataStream(undelivered,
-                        Schema.newBuilder().fromRowDataType(Schemas.ALERTS_UNDELIVERED).build())));
+                lake.write(undelivered, Lake.UNDELIVERED_TABLE);
             }
         }
-        statements.attachAsDataStream();
+        lake.commit();
     }
 
     /**
@@ -231,7 +225,6 @@ public final class NagarePipeline {
         tEnv.getConfig().setLocalTimeZone(ZoneOffset.UTC);
         // Stable operator uids for the SQL part too, so state maps back after a restart.
         tEnv.getConfig().set(ExecutionConfigOptions.TABLE_EXEC_UID_GENERATION, ExecutionConfigOptions.UidGeneration.ALWAYS);
-        tEnv.getConfig().set(TableConfigOptions.TABLE_DML_SYNC, false);
     }
 
     static String resource(String name) {

@@ -41,7 +41,7 @@ public final class NagareConfig implements Serializable {
         check(NagareOptions.DEMO_START, NagareConfig::isNowOrInstant, "must be 'now' or an ISO-8601 instant such as 2024-06-01T00:00:00Z");
         check(NagareOptions.LAKE_PATH, (String v) -> !v.isBlank(), "must be a folder or a file system URI");
         check(NagareOptions.LAKE_ROLLING_FILE_SIZE, (MemorySize v) -> v.getBytes() >= 1024 * 1024, "must be a size of at least 1 mb");
-        check(NagareOptions.LAKE_ROLLING_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+        check(NagareOptions.LAKE_COMMIT_LOG_RETENTION, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.KINESIS_STREAM_ARN, (String v) -> v.matches("arn:aws[\\w-]*:kinesis:[\\w-]+:\\d{12}:stream/[\\w.-]+"),
                 "must be a stream ARN such as arn:aws:kinesis:eu-west-1:111122223333:stream/logs");
         check(NagareOptions.KINESIS_INITIAL_TIMESTAMP, NagareConfig::isNowOrInstant, "must be an ISO-8601 instant such as 2024-06-01T00:00:00Z");

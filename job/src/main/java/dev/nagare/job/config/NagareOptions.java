@@ -128,18 +128,21 @@ public final class NagareOptions {
                     .defaultValue(MemorySize.parse("128mb"))
                     .withDescription("A Parquet file is closed when it reaches this size (files are also closed on every checkpoint).");
 
-    public static final ConfigOption<Duration> LAKE_ROLLING_INTERVAL =
-            ConfigOptions.key("lake.rolling.interval")
-                    .durationType()
-                    .defaultValue(Duration.ofMinutes(15))
-                    .withDescription("A Parquet file is closed when it has been open this long.");
-
     public static final ConfigOption<Boolean> LAKE_COMPACTION =
             ConfigOptions.key("lake.compaction")
                     .booleanType()
                     .defaultValue(true)
-                    .withDescription("Merge the files each checkpoint writes into files of up to lake.rolling.file-size "
-                            + "before they become visible (no small-files problem with frequent checkpoints).");
+                    .withDescription("Merge the files each checkpoint writes into one partition (one per writer) into files of up to "
+                            + "lake.rolling.file-size before they become visible, by copying their row groups (no re-encoding).");
+
+    public static final ConfigOption<Duration> LAKE_COMMIT_LOG_RETENTION =
+            ConfigOptions.key("lake.commit-log.retention")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(30))
+                    .withDescription("How long the lake keeps each checkpoint's commit marker (_nagare/commits/). Restoring from "
+                            + "a checkpoint or savepoint removes the files later checkpoints committed, so the replayed events are "
+                            + "not stored twice; that needs the markers, so keep them at least as long as the oldest savepoint "
+                            + "you may restore from.");
 
     // --- parse ------------------------------------------------------------------------------
 
@@ -398,7 +401,7 @@ public final class NagareOptions {
                     SOURCE_TYPE, DEMO_RATE, DEMO_SEED, DEMO_START, DEMO_RECORDS, KINESIS_STREAM_ARN, KINESIS_REGION,
                     KINESIS_ENDPOINT, KINESIS_INITIAL_POSITION, KINESIS_INITIAL_TIMESTAMP, KINESIS_SHARD_DISCOVERY,
                     KINESIS_ACCESS_KEY_ID, KINESIS_SECRET_ACCESS_KEY, REPLAY_FILES,
-                    LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_ROLLING_INTERVAL, LAKE_COMPACTION,
+                    LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_COMPACTION, LAKE_COMMIT_LOG_RETENTION,
                     PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS, MAX_RECORD_BYTES, MAX_EVENTS_PER_RECORD, MAX_FUTURE,
                     RULES_DIRECTORY, RULES_DISABLED,
                     ALERTS_PRINT, WEBHOOK_URL, WEBHOOK_FORMAT, WEBHOOK_HEADERS, WEBHOOK_MIN_SEVERITY, WEBHOOK_TAGS,

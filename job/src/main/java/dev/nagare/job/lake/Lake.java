@@ -4,27 +4,34 @@ import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.schema.Schemas;
 
-import org.apache.flink.connector.file.table.FileSystemConnectorOptions;
-import org.apache.flink.connector.file.table.FileSystemConnectorOptions.PartitionCommitTriggerType;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.table.api.DataTypes;
-import org.apache.flink.table.api.FormatDescriptor;
-import org.apache.flink.table.api.Schema;
-import org.apache.flink.table.api.Table;
-import org.apache.flink.table.api.TableDescriptor;
-import org.apache.flink.table.api.TablePipeline;
 import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.flink.types.Row;
 
+import java.io.Serializable;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
-
-import static org.apache.flink.table.api.Expressions.$;
-import static org.apache.flink.table.api.Expressions.dateFormat;
 
 /**
  * The Parquet lake (DESIGN.md "Lake layout"): one folder per table under {@code lake.path},
  * Hive-style partitions by event time in UTC, files committed exactly once on checkpoints and a
  * {@code _SUCCESS} marker in each partition once the watermark has passed it.
+ *
+ * <p>Each table has its own {@link LakeWriter} (chained to whatever produces its rows) and one
+ * {@link LakeCommitter} commits for all of them, so a restore from any retained checkpoint or
+ * savepoint leaves each event in the lake once (see {@link LakeCommitter}). Operator ids are fixed
+ * names, never planner counters: rule changes cannot move the lake's state.
  */
 public final class Lake {
     public static final String LOGS = "logs";
@@ -32,6 +39,12 @@ public final class Lake {
     public static final String DEAD_LETTER = "dead_letter";
     public static final String METRICS_1M = "metrics_1m";
     public static final String ALERTS_UNDELIVERED = "alerts_undelivered";
+    /** Where writers put files until their checkpoint completes (engines skip {@code _} folders). */
+    static final String STAGING = "_nagare/staging";
+    /** The commit log: one marker per committed checkpoint. */
+    static final String COMMITS = "_nagare/commits";
+    /** Hive's name for a partition whose value is null. */
+    static final String NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__";
 
     /** The per-minute rollup's columns (its SQL lives in {@code sql/rollups/metrics_1m.sql}). */
     public static final DataType METRICS_ROW =
@@ -44,136 +57,186 @@ public final class Lake {
                     DataTypes.FIELD("event_count", DataTypes.BIGINT()));
 
     /** A lake table: its folder name, its columns and its partition keys. */
-    public static final class LakeTable {
+    public static final class LakeTable implements Serializable {
+        private static final long serialVersionUID = 1L;
+
         public final String name;
         public final DataType rowType;
         public final List<String> partitionKeys;
-        final PartitionCommitTriggerType trigger;
-        final String timestampPattern;
-        final Duration commitDelay;
         /** The column whose time gives {@code dt} (and {@code hr}). */
         final String timeColumn;
+        /** True: a partition is complete once the watermark passes its start plus the delay; false: at every commit. */
+        final boolean eventTimeCommit;
+        final Duration commitDelay;
 
-        LakeTable(String name, DataType rowType, List<String> partitionKeys, String timeColumn,
-                  PartitionCommitTriggerType trigger, String timestampPattern, Duration commitDelay) {
+        LakeTable(String name, DataType rowType, List<String> partitionKeys, String timeColumn, boolean eventTimeCommit,
+                  Duration commitDelay) {
             this.name = name;
             this.rowType = rowType;
             this.partitionKeys = partitionKeys;
             this.timeColumn = timeColumn;
-            this.trigger = trigger;
-            this.timestampPattern = timestampPattern;
+            this.eventTimeCommit = eventTimeCommit;
             this.commitDelay = commitDelay;
         }
+
+        private List<String> columns() {
+            return DataType.getFieldNames(rowType);
+        }
+
+        /** The columns stored in the files: all but those that are partition keys (they live in the path). */
+        int[] fileColumns() {
+            List<String> columns = columns();
+            List<Integer> kept = new ArrayList<>();
+            for (int i = 0; i < columns.size(); i++) {
+                if (!partitionKeys.contains(columns.get(i))) {
+                    kept.add(i);
+                }
+            }
+            return kept.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        RowType fileType() {
+            RowType full = (RowType) rowType.getLogicalType();
+            List<RowType.RowField> fields = new ArrayList<>();
+            for (int i : fileColumns()) {
+                fields.add(full.getFields().get(i));
+            }
+            return new RowType(fields);
+        }
+
+        /** The partition of a row, e.g. {@code log_type=app/dt=2024-06-01/hr=23}. */
+        String partitionOf(Row row) {
+            List<String> columns = columns();
+            LocalDateTime time = time(row);
+            StringBuilder path = new StringBuilder();
+            for (String key : partitionKeys) {
+                String value;
+                if (key.equals("dt") && !columns.contains("dt")) {
+                    value = time == null ? null : time.toLocalDate().toString();
+                } else if (key.equals("hr") && !columns.contains("hr")) {
+                    value = time == null ? null : String.format("%02d", time.getHour());
+                } else {
+                    Object field = row.getField(columns.indexOf(key));
+                    value = field == null ? null : field.toString();
+                }
+                path.append(path.length() == 0 ? "" : "/").append(key).append('=').append(escape(value));
+            }
+            return path.toString();
+        }
+
+        /** When the row's partition may be marked complete; -1 for tables committed on processing time. */
+        long readyAtMillis(Row row) {
+            LocalDateTime time = time(row);
+            if (!eventTimeCommit || time == null) {
+                return -1;
+            }
+            LocalDateTime start = time.truncatedTo(partitionKeys.contains("hr") ? ChronoUnit.HOURS : ChronoUnit.DAYS);
+            return start.toInstant(ZoneOffset.UTC).toEpochMilli() + commitDelay.toMillis();
+        }
+
+        private LocalDateTime time(Row row) {
+            Object value = row.getField(columns().indexOf(timeColumn));
+            if (value instanceof Instant) {
+                return LocalDateTime.ofInstant((Instant) value, ZoneOffset.UTC);
+            }
+            return (LocalDateTime) value;
+        }
+    }
+
+    /**
+     * A partition value as Hive writes it in a path: characters that would change the path's
+     * meaning are %-escaped, null is Hive's default partition.
+     */
+    static String escape(String value) {
+        if (value == null || value.isEmpty()) {
+            return NULL_PARTITION;
+        }
+        StringBuilder sb = new StringBuilder(value.length());
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isLetterOrDigit(c) && c < 128 || c == '-' || c == '_' || c == '.' && i > 0) {
+                sb.append(c);
+            } else {
+                sb.append('%').append(String.format("%02X", (int) c & 0xFF));
+            }
+        }
+        return sb.toString();
     }
 
     /** Every parsed event, by its own time. */
     public static final LakeTable LOGS_TABLE = new LakeTable(LOGS, Schemas.LOGS, List.of("log_type", "dt", "hr"), "event_time",
-            PartitionCommitTriggerType.PARTITION_TIME, "$dt $hr:00:00", Duration.ofHours(1));
+            true, Duration.ofHours(1));
     /** Alerts, by the start of their window. */
     public static final LakeTable ALERTS_TABLE = new LakeTable(ALERTS, Schemas.ALERTS, List.of("dt"), "window_start",
-            PartitionCommitTriggerType.PARTITION_TIME, "$dt 00:00:00", Duration.ofDays(1));
+            true, Duration.ofDays(1));
     /** Event counts per minute, log type, service and level. */
     public static final LakeTable METRICS_TABLE = new LakeTable(METRICS_1M, METRICS_ROW, List.of("dt"), "window_start",
-            PartitionCommitTriggerType.PARTITION_TIME, "$dt 00:00:00", Duration.ofDays(1));
+            true, Duration.ofDays(1));
     /**
      * Undecodable records, by arrival time: an undecodable record has no event time, and without
      * one there is no watermark to close a partition, so partitions are committed on processing time.
      */
     public static final LakeTable DEAD_LETTER_TABLE = new LakeTable(DEAD_LETTER, Schemas.DEAD_LETTER, List.of("dt"), "ingest_time",
-            PartitionCommitTriggerType.PROCESS_TIME, "$dt 00:00:00", Duration.ZERO);
+            false, Duration.ZERO);
     /** Alerts a destination did not take, by the day delivery was given up. */
     public static final LakeTable UNDELIVERED_TABLE = new LakeTable(ALERTS_UNDELIVERED, Schemas.ALERTS_UNDELIVERED, List.of("dt"),
-            "failed_at", PartitionCommitTriggerType.PROCESS_TIME, "$dt 00:00:00", Duration.ZERO);
+            "failed_at", false, Duration.ZERO);
 
     /** Every lake table, as the Athena DDL lists them. */
     public static final List<LakeTable> TABLES = List.of(LOGS_TABLE, ALERTS_TABLE, METRICS_TABLE, DEAD_LETTER_TABLE, UNDELIVERED_TABLE);
 
     private final NagareConfig config;
+    private final List<DataStream<LakeFile>> written = new ArrayList<>();
 
     public Lake(NagareConfig config) {
         this.config = config;
     }
 
-    public TablePipeline insertLogs(Table logs) {
-        return insert(logs, LOGS_TABLE);
-    }
-
-    public TablePipeline insertAlerts(Table alerts) {
-        return insert(alerts, ALERTS_TABLE);
-    }
-
-    public TablePipeline insertMetrics(Table metrics) {
-        return insert(metrics, METRICS_TABLE);
-    }
-
-    public TablePipeline insertUndelivered(Table undelivered) {
-        return insert(undelivered, UNDELIVERED_TABLE);
-    }
-
-    public TablePipeline insertDeadLetters(Table deadLetters) {
-        return insert(deadLetters, DEAD_LETTER_TABLE);
-    }
-
-    /** Adds the date (and hour) partition columns from the table's time column and writes it. */
-    private TablePipeline insert(Table rows, LakeTable table) {
-        Table partitioned = rows.addColumns(dateFormat($(table.timeColumn), "yyyy-MM-dd").as("dt"));
-        if (table.partitionKeys.contains("hr")) {
-            partitioned = partitioned.addColumns(dateFormat($(table.timeColumn), "HH").as("hr"));
+    /**
+     * Writes a stream of rows with the table's columns into it, chained to the stream's producer.
+     * Call {@link #commit()} once every table is written.
+     */
+    public void write(DataStream<Row> rows, LakeTable table) {
+        SingleOutputStreamOperator<LakeFile> files = rows.transform("lake-write-" + table.name, TypeInformation.of(LakeFile.class),
+                        new LakeWriter(table, root() + "/" + STAGING, config.get(NagareOptions.LAKE_ROLLING_FILE_SIZE).getBytes(),
+                                config.get(NagareOptions.LAKE_COMPRESSION)))
+                .uid("lake-write-" + table.name);
+        if (rows.getParallelism() > 0) {
+            files.setParallelism(rows.getParallelism());
         }
-        return partitioned.insertInto(descriptor(table));
+        written.add(files);
     }
 
-    /** The sink definition of a lake table (partition columns appended to its row type). */
-    public TableDescriptor descriptor(LakeTable table) {
-        return table(table.name, table.rowType, table.partitionKeys, table.trigger, table.timestampPattern, table.commitDelay);
-    }
-
-    /** The sink definition of one lake table; partition columns are appended to the row type. */
-    TableDescriptor table(
-            String name,
-            DataType rowType,
-            List<String> partitionKeys,
-            PartitionCommitTriggerType trigger,
-            String timestampPattern,
-            Duration commitDelay) {
-        Schema.Builder schema = Schema.newBuilder().fromRowDataType(rowType);
-        for (String key : partitionKeys) {
-            if (!DataType.getFieldNames(rowType).contains(key)) {
-                schema.column(key, DataTypes.STRING());
-            }
+    /** Adds the one committer for every table written so far. */
+    public void commit() {
+        if (written.isEmpty()) {
+            return;
         }
-        return TableDescriptor.forConnector("filesystem")
-                .schema(schema.build())
-                .partitionedBy(partitionKeys.toArray(new String[0]))
-                .option(FileSystemConnectorOptions.PATH, path(name))
-                .option(FileSystemConnectorOptions.SINK_ROLLING_POLICY_FILE_SIZE, config.get(NagareOptions.LAKE_ROLLING_FILE_SIZE))
-                .option(FileSystemConnectorOptions.SINK_ROLLING_POLICY_ROLLOVER_INTERVAL, config.get(NagareOptions.LAKE_ROLLING_INTERVAL))
-                .option(FileSystemConnectorOptions.SINK_PARTITION_COMMIT_TRIGGER, trigger)
-                .option(FileSystemConnectorOptions.PARTITION_TIME_EXTRACTOR_TIMESTAMP_PATTERN, timestampPattern)
-                .option(FileSystemConnectorOptions.SINK_PARTITION_COMMIT_DELAY, commitDelay)
-                .option(FileSystemConnectorOptions.SINK_PARTITION_COMMIT_WATERMARK_TIME_ZONE, "UTC")
-                .option(FileSystemConnectorOptions.SINK_PARTITION_COMMIT_POLICY_KIND, "success-file")
-                // Merge the small files of each checkpoint up to the rolling size before they become
-                // visible, so frequent checkpoints do not leave a partition of tiny files.
-                .option(FileSystemConnectorOptions.AUTO_COMPACTION, config.get(NagareOptions.LAKE_COMPACTION))
-                .option(FileSystemConnectorOptions.COMPACTION_FILE_SIZE, config.get(NagareOptions.LAKE_ROLLING_FILE_SIZE))
-                .format(FormatDescriptor.forFormat("parquet")
-                        .option("compression", config.get(NagareOptions.LAKE_COMPRESSION).name())
-                        // INT64 timestamps in UTC: INT96 is deprecated and read differently by each engine.
-                        .option("write.int64.timestamp", "true")
-                        .option("timestamp.time.unit", "millis")
-                        .option("utc-timezone", "true")
-                        .build())
-                .build();
+        DataStream<LakeFile> all = written.get(0);
+        for (int i = 1; i < written.size(); i++) {
+            all = all.union(written.get(i));
+        }
+        all.transform("lake-commit", Types.VOID,
+                        new LakeCommitter(root(), TABLES, config.get(NagareOptions.LAKE_COMPACTION),
+                                config.get(NagareOptions.LAKE_ROLLING_FILE_SIZE).getBytes(),
+                                config.get(NagareOptions.LAKE_COMPRESSION), config.get(NagareOptions.LAKE_COMMIT_LOG_RETENTION)))
+                .uid("lake-commit")
+                .setParallelism(1)
+                .setMaxParallelism(1);
     }
 
-    /** The folder of one lake table. */
-    public String path(String table) {
+    /** The lake's root, without a trailing '/'. */
+    String root() {
         String root = config.get(NagareOptions.LAKE_PATH);
         if (!root.contains("://")) {
             // A bare folder is local; make it absolute so it does not depend on each process's cwd.
             root = Paths.get(root).toAbsolutePath().normalize().toString();
         }
-        return (root.endsWith("/") ? root : root + "/") + table;
+        return root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+    }
+
+    /** The folder of one lake table. */
+    public String path(String table) {
+        return root() + "/" + table;
     }
 }

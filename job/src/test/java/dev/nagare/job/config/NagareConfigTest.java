@@ -86,7 +86,7 @@ class NagareConfigTest {
         assertThatThrownBy(() -> NagareConfig.fromGroups(group("lake", "pth", "/tmp/lake")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("Invalid configuration: unknown key 'pth' in group 'lake'; known keys: "
-                        + "path, compression, rolling.file-size, rolling.interval, compaction");
+                        + "path, compression, rolling.file-size, compaction, commit-log.retention");
     }
 
     @Test

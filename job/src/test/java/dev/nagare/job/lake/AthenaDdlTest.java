@@ -2,8 +2,7 @@ package dev.nagare.job.lake;
 
 import dev.nagare.job.config.NagareConfig;
 
-import org.apache.flink.table.api.Schema;
-import org.apache.flink.table.api.TableDescriptor;
+import org.apache.flink.table.types.logical.RowType;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,19 +20,15 @@ class AthenaDdlTest {
     private static final Pattern COLUMN = Pattern.compile("^  `(\\w+)` (\\S+?),?$", Pattern.MULTILINE);
     private static final Pattern PARTITIONS = Pattern.compile("PARTITIONED BY \\((.*)\\)");
 
-    /** Columns, types and partition keys of the DDL equal those of the sink the job writes. */
+    /** Columns, types and partition keys of the DDL equal those of the files the lake writes. */
     @Test
-    void theDdlMatchesTheSinks() {
+    void theDdlMatchesTheFiles() {
         Lake lake = new Lake(NagareConfig.defaults().with("lake.path", "s3://YOUR-BUCKET/nagare"));
         for (Lake.LakeTable table : Lake.TABLES) {
             String ddl = AthenaDdl.create("nagare", table, LOCATION);
-            TableDescriptor sink = lake.descriptor(table);
             List<String> expected = new ArrayList<>();
-            for (Schema.UnresolvedColumn column : sink.getSchema().orElseThrow().getColumns()) {
-                if (!sink.getPartitionKeys().contains(column.getName())) {
-                    String type = ((Schema.UnresolvedPhysicalColumn) column).getDataType().toString();
-                    expected.add(column.getName() + " " + hiveName(type));
-                }
+            for (RowType.RowField field : table.fileType().getFields()) {
+                expected.add(field.getName() + " " + hiveName(field.getType().asSummaryString()));
             }
             List<String> actual = new ArrayList<>();
             Matcher m = COLUMN.matcher(ddl);
@@ -43,12 +38,12 @@ class AthenaDdlTest {
             assertThat(actual).as(table.name).isEqualTo(expected);
             Matcher p = PARTITIONS.matcher(ddl);
             assertThat(p.find()).isTrue();
-            assertThat(p.group(1)).isEqualTo(String.join(", ", sink.getPartitionKeys().stream().map(k -> "`" + k + "` string")
+            assertThat(p.group(1)).isEqualTo(String.join(", ", table.partitionKeys.stream().map(k -> "`" + k + "` string")
                     .toArray(String[]::new)));
             assertThat(ddl).contains("LOCATION '" + LOCATION + "/" + table.name + "/'")
                     .contains("'storage.location.template' = '" + LOCATION + "/" + table.name + "/"
-                            + String.join("/", sink.getPartitionKeys().stream().map(k -> k + "=${" + k + "}").toArray(String[]::new)) + "/'");
-            assertThat(sink.getOptions().get("path")).isEqualTo(LOCATION + "/" + table.name);
+                            + String.join("/", table.partitionKeys.stream().map(k -> k + "=${" + k + "}").toArray(String[]::new)) + "/'");
+            assertThat(lake.path(table.name)).isEqualTo(LOCATION + "/" + table.name);
         }
     }
 

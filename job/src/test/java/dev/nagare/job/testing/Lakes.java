@@ -22,8 +22,8 @@ public final class Lakes implements AutoCloseable {
         try (Statement s = duckdb.createStatement()) {
             s.execute("SET TimeZone = 'UTC'");
             for (String table : tables) {
-                // Committed files only: in-progress files are hidden (dot-prefixed) until a checkpoint.
-                String glob = lake.resolve(table).toAbsolutePath() + "/**/[!.]*part-*";
+                // Committed files only: files in progress stay in the lake's _nagare/staging folder.
+                String glob = lake.resolve(table).toAbsolutePath() + "/**/part-*.parquet";
                 s.execute("CREATE VIEW " + table + " AS SELECT * FROM read_parquet('" + glob
                         + "', hive_partitioning = true, hive_types_autocast = false)");
             }

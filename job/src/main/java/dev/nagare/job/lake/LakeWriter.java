@@ -1,0 +1,156 @@
+package dev.nagare.job.lake;
+
+import dev.nagare.job.config.LakeCompression;
+
+import org.apache.flink.api.common.serialization.BulkWriter;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.conversion.DataStructureConverter;
+import org.apache.flink.table.data.conversion.DataStructureConverters;
+import org.apache.flink.table.data.utils.ProjectedRowData;
+import org.apache.flink.types.Row;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Writes one lake table's rows into Parquet staging files, one open file per partition, and
+ * closes every open file just before each checkpoint barrier, sending the finished files to the
+ * {@link LakeCommitter} ahead of the barrier. A finished file is complete and durable when its
+ * checkpoint is taken, so the writer keeps no state: after a restore, rows are replayed from the
+ * source and written again, and what an abandoned attempt left in staging is never committed.
+ */
+final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneInputStreamOperator<Row, LakeFile>, BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+
+    private final Lake.LakeTable table;
+    private final String stagingDir;
+    private final long targetBytes;
+    private final LakeCompression compression;
+
+    private transient Map<String, OpenFile> open;
+    private transient List<LakeFile> finished;
+    private transient DataStructureConverter<Object, Object> converter;
+    private transient BulkWriter.Factory<RowData> factory;
+    private transient FileSystem fs;
+    private transient String filePrefix;
+    private transient long fileCounter;
+    private transient Counter rowsWritten;
+
+    LakeWriter(Lake.LakeTable table, String stagingDir, long targetBytes, LakeCompression compression) {
+        this.table = table;
+        this.stagingDir = stagingDir;
+        this.targetBytes = targetBytes;
+        this.compression = compression;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        open = new HashMap<>();
+        finished = new ArrayList<>();
+        converter = DataStructureConverters.getConverter(table.rowType);
+        converter.open(getUserCodeClassloader());
+        factory = ParquetFiles.writerFactory(table.fileType(), compression);
+        fs = new Path(stagingDir).getFileSystem();
+        // Unique per attempt: checkpoint ids repeat after a restore from an older checkpoint.
+        filePrefix = table.name + "-" + UUID.randomUUID() + "-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        rowsWritten = getMetricGroup().addGroup("nagare").addGroup("lake", table.name).counter("rowsWritten");
+    }
+
+    @Override
+    public void processElement(StreamRecord<Row> element) throws Exception {
+        Row row = element.getValue();
+        String partition = table.partitionOf(row);
+        OpenFile file = open.get(partition);
+        if (file == null) {
+            file = new OpenFile(partition, table.readyAtMillis(row));
+            open.put(partition, file);
+        }
+        file.write((RowData) converter.toInternal(row));
+        rowsWritten.inc();
+        if (file.out.getPos() >= targetBytes) {
+            open.remove(partition);
+            finished.add(file.finish());
+        }
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        flush();
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        flush();
+    }
+
+    /** Closes every open file and sends all finished ones downstream, ahead of the next barrier. */
+    private void flush() throws IOException {
+        for (OpenFile file : open.values()) {
+            finished.add(file.finish());
+        }
+        open.clear();
+        for (LakeFile file : finished) {
+            output.collect(new StreamRecord<>(file));
+        }
+        finished.clear();
+    }
+
+    @Override
+    public void close() throws Exception {
+        // Files still open here belong to no checkpoint: they stay in staging, uncommitted, and
+        // the committer deletes them at a later start.
+        if (open != null) {
+            for (OpenFile file : open.values()) {
+                file.out.close();
+            }
+            open.clear();
+        }
+        super.close();
+    }
+
+    private final class OpenFile {
+        final String partition;
+        final long readyAtMillis;
+        final Path path;
+        final FSDataOutputStream out;
+        final BulkWriter<RowData> writer;
+        final ProjectedRowData projected;
+        long rows;
+
+        OpenFile(String partition, long readyAtMillis) throws IOException {
+            this.partition = partition;
+            this.readyAtMillis = readyAtMillis;
+            this.path = new Path(stagingDir, filePrefix + "-" + (fileCounter++) + ".parquet");
+            this.out = fs.create(path, FileSystem.WriteMode.NO_OVERWRITE);
+            this.writer = factory.create(out);
+            this.projected = ProjectedRowData.from(table.fileColumns());
+        }
+
+        void write(RowData row) throws IOException {
+            projected.replaceRow(row);
+            writer.addElement(projected);
+            rows++;
+        }
+
+        LakeFile finish() throws IOException {
+            writer.finish();
+            long bytes = out.getPos();
+            // closeForCommit semantics: on S3 the object exists once close returns.
+            out.close();
+            return new LakeFile(table.name, partition, readyAtMillis, path.toString(), rows, bytes);
+        }
+    }
+}

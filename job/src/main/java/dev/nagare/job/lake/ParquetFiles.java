@@ -1,0 +1,119 @@
+package dev.nagare.job.lake;
+
+import dev.nagare.job.config.LakeCompression;
+
+import org.apache.flink.api.common.serialization.BulkWriter;
+import org.apache.flink.core.fs.FSDataInputStream;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.formats.parquet.ParquetInputFile;
+import org.apache.flink.formats.parquet.row.ParquetRowDataBuilder;
+import org.apache.flink.formats.parquet.utils.ParquetSchemaConverter;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/** Writes the lake's Parquet files and merges finished ones without decoding them. */
+final class ParquetFiles {
+    private ParquetFiles() {}
+
+    /**
+     * The writer settings every lake file uses: INT64 millisecond timestamps in UTC (INT96 is
+     * deprecated and read differently by each engine) and the configured codec.
+     */
+    static Configuration hadoopConf(LakeCompression compression) {
+        Configuration conf = new Configuration(false);
+        conf.set("parquet.compression", compression.name());
+        conf.set("parquet.write.int64.timestamp", "true");
+        conf.set("parquet.timestamp.time.unit", "millis");
+        return conf;
+    }
+
+    static BulkWriter.Factory<RowData> writerFactory(RowType fileType, LakeCompression compression) {
+        return ParquetRowDataBuilder.createWriterFactory(fileType, hadoopConf(compression), true);
+    }
+
+    /**
+     * Writes the row groups of {@code inputs} one after another into {@code target}, as they are:
+     * no row is decoded or re-encoded, so merging costs about a copy of the bytes.
+     */
+    static void merge(FileSystem fs, List<Path> inputs, Path target, RowType fileType, LakeCompression compression)
+            throws IOException {
+        Configuration conf = hadoopConf(compression);
+        try (FSDataOutputStream out = fs.create(target, FileSystem.WriteMode.OVERWRITE)) {
+            ParquetFileWriter writer = new ParquetFileWriter(new StreamFile(out),
+                    ParquetSchemaConverter.convertToParquetMessageType("flink_schema", fileType, conf),
+                    ParquetFileWriter.Mode.OVERWRITE, 128L * 1024 * 1024, 0);
+            writer.start();
+            for (Path input : inputs) {
+                long length = fs.getFileStatus(input).getLen();
+                try (FSDataInputStream in = fs.open(input)) {
+                    writer.appendFile(new ParquetInputFile(in, length));
+                }
+            }
+            writer.end(Map.of());
+        }
+    }
+
+    /** Parquet's view of a Flink output stream; closing is left to the stream's owner. */
+    private static final class StreamFile implements OutputFile {
+        private final FSDataOutputStream out;
+
+        StreamFile(FSDataOutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public PositionOutputStream create(long blockSizeHint) {
+            return new PositionOutputStream() {
+                @Override
+                public long getPos() throws IOException {
+                    return out.getPos();
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    out.flush();
+                }
+
+                @Override
+                public void close() {
+                    // The caller closes the Flink stream.
+                }
+            };
+        }
+
+        @Override
+        public PositionOutputStream createOrOverwrite(long blockSizeHint) {
+            return create(blockSizeHint);
+        }
+
+        @Override
+        public boolean supportsBlockSize() {
+            return false;
+        }
+
+        @Override
+        public long defaultBlockSize() {
+            return 0;
+        }
+    }
+}

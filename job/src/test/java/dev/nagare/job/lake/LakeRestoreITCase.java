@@ -1,0 +1,143 @@
+package dev.nagare.job.lake;
+
+import dev.nagare.job.NagarePipeline;
+import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.rules.RuleLoader;
+import dev.nagare.job.source.demo.DemoScenario;
+import dev.nagare.job.source.demo.DemoSource;
+import dev.nagare.job.testing.Await;
+import dev.nagare.job.testing.Lakes;
+import dev.nagare.job.testing.MiniClusters;
+
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.CheckpointConfig;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Restoring from a checkpoint older than files the lake already compacted and committed (what
+ * Flink 1.20's filesystem compaction cannot do, FLINK-34109): the job runs with compaction on and
+ * every checkpoint retained, is cancelled mid-stream, and is restored from the third-newest
+ * checkpoint with restarts off. The lake must then hold every event exactly once, and the
+ * per-minute rollup must count every event once.
+ */
+class LakeRestoreITCase {
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = MiniClusters.extension(retainAll());
+
+    static final DemoScenario SCENARIO = new DemoScenario(11, Instant.parse("2024-03-05T09:00:00Z"), 40);
+    static final int RECORDS = 4_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void restoringAnOlderCheckpointLeavesEveryEventInTheLakeOnce() throws Exception {
+        long expected = 0;
+        for (int i = 0; i < RECORDS; i++) {
+            expected += SCENARIO.record(i).validEvents();
+        }
+        Path lakePath = dir.resolve("lake");
+        Path checkpoints = dir.resolve("checkpoints");
+        NagareConfig config = NagareConfig.defaults().with("lake.path", lakePath.toString());
+
+        JobClient first = start(config, checkpoints, null);
+        List<Long> taken = Await.until(() -> completed(checkpoints), ids -> ids.size() >= 6, Duration.ofMinutes(2));
+        first.cancel().get(30, TimeUnit.SECONDS);
+        assertThat(Lakes.awaitRows(lakePath, "logs", 1, Duration.ofSeconds(1))).isPositive();
+
+        List<Long> ids = completed(checkpoints);
+        long restoreFrom = ids.get(ids.size() - 3);
+        // The scenario this test is about: checkpoints after the one restored already committed files.
+        assertThat(committedCheckpoints(lakePath)).as("commits after checkpoint %d (taken: %s)", restoreFrom, taken)
+                .anyMatch(id -> id > restoreFrom);
+
+        JobClient second = start(config, checkpoints, checkpointDir(checkpoints, restoreFrom));
+        MiniClusters.awaitFinished(second, Duration.ofMinutes(3));
+
+        try (Lakes lake = new Lakes(lakePath, "logs", "metrics_1m")) {
+            assertThat(lake.count("SELECT count(*) FROM logs")).isEqualTo(expected);
+            assertThat(lake.count("SELECT count(DISTINCT (account, log_group, log_stream, event_id)) FROM logs")).isEqualTo(expected);
+            assertThat(lake.count("SELECT sum(event_count) FROM metrics_1m")).isEqualTo(expected);
+        }
+        // Compaction merged the two writers' files: one file per partition and checkpoint.
+        try (Stream<Path> files = Files.walk(lakePath.resolve("logs"))) {
+            List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("part-")).collect(Collectors.toList());
+            assertThat(names).allMatch(n -> n.endsWith("-0.parquet"));
+        }
+        try (Stream<Path> staged = Files.list(lakePath.resolve(Lake.STAGING))) {
+            assertThat(staged).as("staging files left").isEmpty();
+        }
+    }
+
+    private static JobClient start(NagareConfig config, Path checkpoints, Path restore) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        if (restore != null) {
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restore.toUri().toString());
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(MiniClusters.PARALLELISM);
+        env.enableCheckpointing(500);
+        env.getCheckpointConfig().setCheckpointStorage(checkpoints.toUri().toString());
+        env.getCheckpointConfig().setExternalizedCheckpointCleanup(CheckpointConfig.ExternalizedCheckpointCleanup.RETAIN_ON_CANCELLATION);
+        new NagarePipeline(config, DemoSource.create(SCENARIO, RECORDS, RateLimiterStrategy.perSecond(200)), null,
+                RuleLoader.load(config)).attachTo(env);
+        return env.executeAsync("lake-restore");
+    }
+
+    /** The JobManager keeps every checkpoint, so an older one can be chosen. */
+    private static Configuration retainAll() {
+        Configuration conf = new Configuration();
+        conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 100);
+        return conf;
+    }
+
+    /** Ids of the completed (retained) checkpoints, oldest first. */
+    private static List<Long> completed(Path checkpoints) throws Exception {
+        if (!Files.exists(checkpoints)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(checkpoints)) {
+            return files.filter(p -> p.getFileName().toString().equals("_metadata"))
+                    .map(p -> Long.parseLong(p.getParent().getFileName().toString().substring("chk-".length())))
+                    .sorted()
+                    .collect(Collectors.toList());
+        }
+    }
+
+    private static Path checkpointDir(Path checkpoints, long id) throws Exception {
+        try (Stream<Path> files = Files.walk(checkpoints)) {
+            return files.filter(p -> p.getFileName().toString().equals("chk-" + id)).findFirst().orElseThrow();
+        }
+    }
+
+    /** Checkpoint ids with a commit marker in the lake. */
+    private static List<Long> committedCheckpoints(Path lake) throws Exception {
+        try (Stream<Path> files = Files.walk(lake.resolve(Lake.COMMITS))) {
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".json") && !n.startsWith("."))
+                    .map(n -> Long.parseLong(n.substring(0, n.length() - 5)))
+                    .collect(Collectors.toList());
+        }
+    }
+}
