@@ -9,6 +9,7 @@
 -- tags: T1078
 -- enabled: true
 -- param.lookback_days: 7
+-- state-ttl: 8d
 -- param.min_history: 20
 --
 -- Fires on the connection itself. Only CONNECT events are kept in state, for the lookback.

@@ -14,6 +14,7 @@ import dev.nagare.job.decode.RecordDecoding;
 import dev.nagare.job.lake.Lake;
 import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleCompiler;
+import dev.nagare.job.rules.StableUids;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.udf.functions.NagareFunctions;
@@ -133,14 +134,16 @@ public final class NagarePipeline {
 
         lake.write(events, Lake.LOGS_TABLE);
         lake.write(deadLetters, Lake.DEAD_LETTER_TABLE);
-        lake.write(tEnv.toDataStream(tEnv.sqlQuery(resource(ROLLUP_SQL)), Lake.METRICS_ROW), Lake.METRICS_TABLE);
+        // The rollup and each rule are translated on their own, with uids that depend only on
+        // their own SQL (StableUids), so their state survives changes to the other rules.
+        lake.write(rollup(tEnv, "metrics_1m", resource(ROLLUP_SQL), events), Lake.METRICS_TABLE);
 
-        Table alerts = RuleCompiler.compile(tEnv, rules);
+        DataStream<Row> alerts = RuleCompiler.translate(tEnv, rules, events, config.get(NagareOptions.RULES_DEFAULT_STATE_TTL));
         if (alerts != null) {
-            // One conversion feeds every output, so each rule is planned and evaluated once.
+            // One conversion per rule feeds every output, so each rule is planned and evaluated once.
             Map<String, Duration> dedup = new HashMap<>();
             rules.forEach(rule -> dedup.put(rule.id(), rule.dedupPeriod()));
-            SingleOutputStreamOperator<Row> alertStream = tEnv.<Row>toDataStream(alerts, Schemas.ALERTS)
+            SingleOutputStreamOperator<Row> alertStream = alerts
                     .keyBy(AlertDeduplicator::key, Types.STRING)
                     .process(new AlertDeduplicator(dedup), AlertDeduplicator.ALERT_TYPE)
                     .name("one-alert-per-incident")
@@ -156,6 +159,16 @@ public final class NagarePipeline {
             }
         }
         lake.commit();
+    }
+
+    /**
+     * A rollup's rows as a stream, its operators stamped {@code rollup-<name>-<hash of its SQL>-<n>}
+     * (its window state is kept across restores while its SQL stays the same).
+     */
+    static DataStream<Row> rollup(StreamTableEnvironment tEnv, String name, String sql, DataStream<Row> logs) {
+        DataStream<Row> rows = tEnv.toDataStream(tEnv.sqlQuery(sql));
+        StableUids.stamp(rows, logs, "rollup-" + name + "-" + StableUids.fingerprint(StableUids.normalize(sql)));
+        return rows;
     }
 
     /**
@@ -223,7 +236,9 @@ public final class NagarePipeline {
     private void configure(StreamTableEnvironment tEnv) {
         // Partitions, windows and DATE_FORMAT are all in UTC, whatever the machine's zone.
         tEnv.getConfig().setLocalTimeZone(ZoneOffset.UTC);
-        // Stable operator uids for the SQL part too, so state maps back after a restart.
+        // Uids for the planner's own operators (the SQL lake sinks). They come from a counter over
+        // everything planned (FLINK-28861) and move when the SQL before them changes: rules and
+        // rollups overwrite theirs with StableUids.
         tEnv.getConfig().set(ExecutionConfigOptions.TABLE_EXEC_UID_GENERATION, ExecutionConfigOptions.UidGeneration.ALWAYS);
     }
 

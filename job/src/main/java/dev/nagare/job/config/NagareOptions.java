@@ -210,6 +210,14 @@ public final class NagareOptions {
                     .defaultValues()
                     .withDescription("Rule ids to skip, separated by ';'.");
 
+    public static final ConfigOption<Duration> RULES_DEFAULT_STATE_TTL =
+            ConfigOptions.key("rules.default-state-ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(1))
+                    .withDescription("State TTL (table.exec.state.ttl) of the SQL operators of rules without a 'state-ttl' header: "
+                            + "idle state of a key is dropped after this long, in the operators that honour it (docs/RULES.md). "
+                            + "Whole seconds from 1 min to 365 d, and longer than the longest INTERVAL of every rule that uses it.");
+
     // --- alerts -----------------------------------------------------------------------------
 
     public static final ConfigOption<Boolean> ALERTS_PRINT =
@@ -403,7 +411,7 @@ public final class NagareOptions {
                     KINESIS_ACCESS_KEY_ID, KINESIS_SECRET_ACCESS_KEY, REPLAY_FILES,
                     LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_COMPACTION, LAKE_COMMIT_LOG_RETENTION,
                     PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS, MAX_RECORD_BYTES, MAX_EVENTS_PER_RECORD, MAX_FUTURE,
-                    RULES_DIRECTORY, RULES_DISABLED,
+                    RULES_DIRECTORY, RULES_DISABLED, RULES_DEFAULT_STATE_TTL,
                     ALERTS_PRINT, WEBHOOK_URL, WEBHOOK_FORMAT, WEBHOOK_HEADERS, WEBHOOK_MIN_SEVERITY, WEBHOOK_TAGS,
                     LAMBDA_FUNCTION, LAMBDA_REGION, LAMBDA_ENDPOINT, LAMBDA_MIN_SEVERITY, LAMBDA_TAGS,
                     DELIVERY_CONNECT_TIMEOUT, DELIVERY_REQUEST_TIMEOUT, DELIVERY_MAX_WAIT, DELIVERY_INITIAL_BACKOFF,

@@ -30,8 +30,15 @@ public final class Rule implements Serializable {
 
     public static final List<String> SEVERITIES = List.of("info", "low", "medium", "high", "critical");
     private static final Set<String> REQUIRED = Set.of("id", "title", "severity", "description", "runbook");
-    private static final Set<String> KNOWN = Set.of("id", "title", "severity", "description", "runbook", "dedup", "tags", "enabled");
-    private static final Pattern HEADER = Pattern.compile("--\\s*([A-Za-z_.]+)\\s*:\\s*(.*?)\\s*");
+    private static final Set<String> KNOWN = Set.of("id", "title", "severity", "description", "runbook", "dedup", "tags", "enabled",
+            "state-ttl");
+    /** Bounds of a rule's state TTL ({@code state-ttl}, {@code rules.default-state-ttl}). */
+    public static final Duration MIN_STATE_TTL = Duration.ofMinutes(1);
+    public static final Duration MAX_STATE_TTL = Duration.ofDays(365);
+    public static final String STATE_TTL_ALLOWED = "a whole number of seconds from 1m to 365d, such as 2h or 8d";
+    private static final Pattern INTERVAL = Pattern.compile(
+            "\\bINTERVAL\\s*'\\s*(\\d{1,9})\\s*'\\s*(SECOND|MINUTE|HOUR|DAY)S?\\b", Pattern.CASE_INSENSITIVE);
+    private static final Pattern HEADER = Pattern.compile("--\\s*([A-Za-z_.][A-Za-z_.-]*)\\s*:\\s*(.*?)\\s*");
     private static final Pattern CONTINUATION = Pattern.compile("\\s*--\\s{2,}(\\S.*)");
     private static final Pattern ID = Pattern.compile("[a-z][a-z0-9_]*");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
@@ -45,10 +52,11 @@ public final class Rule implements Serializable {
     private final List<String> tags;
     private final boolean enabled;
     private final Map<String, String> params;
+    private final Duration stateTtl;
     private final String sql;
     private final String source;
 
-    private Rule(Map<String, String> meta, Map<String, String> params, String sql, String source) {
+    private Rule(Map<String, String> meta, Map<String, String> params, Duration stateTtl, String sql, String source) {
         this.id = meta.get("id");
         this.title = meta.get("title");
         this.severity = meta.get("severity");
@@ -59,6 +67,7 @@ public final class Rule implements Serializable {
         this.tags = tagList.isBlank() ? List.of() : List.of(tagList.trim().split("\\s*,\\s*"));
         this.enabled = !"false".equalsIgnoreCase(meta.getOrDefault("enabled", "true"));
         this.params = Map.copyOf(params);
+        this.stateTtl = stateTtl;
         this.sql = sql;
         this.source = source;
     }
@@ -131,7 +140,62 @@ public final class Rule implements Serializable {
             throw new RuleException(source + ": rule '" + id + "' has severity '" + meta.get("severity")
                     + "'; allowed: " + String.join(", ", SEVERITIES));
         }
-        return new Rule(meta, params, substitute(text, params, id, source), source);
+        String sql = substitute(text, params, id, source);
+        Duration stateTtl = null;
+        if (meta.containsKey("state-ttl")) {
+            stateTtl = parseStateTtl(meta.get("state-ttl"));
+            if (stateTtl == null) {
+                throw new RuleException(source + ": rule '" + id + "' has state-ttl '" + meta.get("state-ttl")
+                        + "'; allowed: " + STATE_TTL_ALLOWED);
+            }
+            Duration longest = longestInterval(sql);
+            if (stateTtl.compareTo(longest) <= 0) {
+                throw new RuleException(source + ": rule '" + id + "' has state-ttl '" + meta.get("state-ttl")
+                        + "', not longer than its longest interval (" + TimeUtils.formatWithHighestUnit(longest)
+                        + "): its state would expire while the rule still needs it");
+            }
+        }
+        return new Rule(meta, params, stateTtl, sql, source);
+    }
+
+    /** A state TTL within the bounds, or null. */
+    public static Duration parseStateTtl(String value) {
+        Duration ttl;
+        try {
+            ttl = TimeUtils.parseDuration(value);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return null;
+        }
+        return validStateTtl(ttl) ? ttl : null;
+    }
+
+    /** Whole seconds from {@link #MIN_STATE_TTL} to {@link #MAX_STATE_TTL}. */
+    public static boolean validStateTtl(Duration ttl) {
+        return ttl.getNano() == 0 && ttl.compareTo(MIN_STATE_TTL) >= 0 && ttl.compareTo(MAX_STATE_TTL) <= 0;
+    }
+
+    /**
+     * The longest {@code INTERVAL 'n' SECOND|MINUTE|HOUR|DAY} literal of the SQL (comments
+     * ignored), zero without one: the longest time the rule's windows, OVER ranges and
+     * {@code WITHIN} clauses span, which its state must outlive.
+     */
+    static Duration longestInterval(String sql) {
+        Matcher m = INTERVAL.matcher(StableUids.normalize(sql));
+        Duration longest = Duration.ZERO;
+        while (m.find()) {
+            long n = Long.parseLong(m.group(1));
+            Duration d;
+            switch (m.group(2).toUpperCase(java.util.Locale.ROOT)) {
+                case "SECOND": d = Duration.ofSeconds(n); break;
+                case "MINUTE": d = Duration.ofMinutes(n); break;
+                case "HOUR": d = Duration.ofHours(n); break;
+                default: d = Duration.ofDays(n); break;
+            }
+            if (d.compareTo(longest) > 0) {
+                longest = d;
+            }
+        }
+        return longest;
     }
 
     /** Replaces {@code ${name}} by the parameter's value; the header stays, so line numbers match the file. */
@@ -184,6 +248,34 @@ public final class Rule implements Serializable {
 
     public Map<String, String> params() {
         return params;
+    }
+
+    /** The rule's own {@code state-ttl} header, if it has one. */
+    public java.util.Optional<Duration> stateTtl() {
+        return java.util.Optional.ofNullable(stateTtl);
+    }
+
+    /**
+     * How long the rule's SQL operators keep idle state: its {@code state-ttl}, else the default
+     * ({@code rules.default-state-ttl}), which must then outlive the rule's longest interval.
+     */
+    public Duration stateTtl(Duration defaultTtl) {
+        if (stateTtl != null) {
+            return stateTtl;
+        }
+        Duration longest = longestInterval(sql);
+        if (defaultTtl.compareTo(longest) <= 0) {
+            throw new RuleException(source + ": rule '" + id + "' spans " + TimeUtils.formatWithHighestUnit(longest)
+                    + " (its longest interval) but has no state-ttl and the default rules.default-state-ttl is "
+                    + TimeUtils.formatWithHighestUnit(defaultTtl) + "; add a '-- state-ttl:' header longer than "
+                    + TimeUtils.formatWithHighestUnit(longest));
+        }
+        return defaultTtl;
+    }
+
+    /** The SQL as planned, without comments and with whitespace runs made one space: what a rule's uids hash. */
+    public String planText() {
+        return StableUids.normalize(sql);
     }
 
     /** The SQL with parameters filled in, header comments kept. */

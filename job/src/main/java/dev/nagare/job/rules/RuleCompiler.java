@@ -3,12 +3,17 @@ package dev.nagare.job.rules;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.functions.AlertIdFunction;
 
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.table.api.ApiExpression;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.api.SqlParserException;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.api.config.ExecutionConfigOptions;
+import org.apache.flink.types.Row;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -29,20 +34,59 @@ import static org.apache.flink.table.api.Expressions.lit;
  * Plans every rule's SELECT against the {@code logs} view and wraps its rows into alerts with the
  * rule's metadata and a deterministic {@code alert_id}. A rule that does not compile stops the
  * job at start-up with the rule id, the file, the line and column and the planner's message.
+ *
+ * <p>Each rule is planned and translated on its own, with its own state TTL, and its operators
+ * get uids of its id and a hash of its SQL and TTL ({@link StableUids}): adding, editing or
+ * disabling one rule leaves every other rule's operators, and so their state, where they were.
  */
 public final class RuleCompiler {
     private static final Pattern POSITION = Pattern.compile("line (\\d+), column (\\d+)");
 
     private RuleCompiler() {}
 
-    /** The union of all rules' alerts with the columns of {@link Schemas#ALERTS}; null when there are no rules. */
-    public static Table compile(TableEnvironment tEnv, List<Rule> rules) {
-        Table union = null;
+    /**
+     * The union of all rules' alerts, rows of {@link Schemas#ALERTS}; null when there are no rules.
+     *
+     * @param logs the stream the {@code logs} view was made from: where each rule's uids stop
+     * @param defaultStateTtl the state TTL of rules without a {@code state-ttl} header
+     */
+    public static DataStream<Row> translate(StreamTableEnvironment tEnv, List<Rule> rules, DataStream<Row> logs,
+                                            Duration defaultStateTtl) {
+        DataStream<Row> union = null;
         for (Rule rule : rules) {
-            Table alerts = wrap(plan(tEnv, rule), rule);
-            union = union == null ? alerts : union.unionAll(alerts);
+            DataStream<Row> alerts = translate(tEnv, rule, logs, defaultStateTtl);
+            union = union == null ? alerts : union.union(alerts);
         }
         return union;
+    }
+
+    /** One rule's alerts, translated with the rule's state TTL, its operators carrying {@link #uidPrefix} uids. */
+    public static DataStream<Row> translate(StreamTableEnvironment tEnv, Rule rule, DataStream<Row> logs,
+                                            Duration defaultStateTtl) {
+        Duration ttl = rule.stateTtl(defaultStateTtl);
+        Table alerts = wrap(plan(tEnv, rule), rule);
+        // toDataStream plans and translates at once, reading table.exec.state.ttl now: set it for
+        // this rule only.
+        Duration before = tEnv.getConfig().get(ExecutionConfigOptions.IDLE_STATE_RETENTION);
+        DataStream<Row> stream;
+        try {
+            tEnv.getConfig().set(ExecutionConfigOptions.IDLE_STATE_RETENTION, ttl);
+            stream = tEnv.toDataStream(alerts, Schemas.ALERTS);
+        } finally {
+            tEnv.getConfig().set(ExecutionConfigOptions.IDLE_STATE_RETENTION, before);
+        }
+        StableUids.stamp(stream, logs, uidPrefix(rule, ttl));
+        return stream;
+    }
+
+    /**
+     * {@code rule-<id>-<8 hex>}: the hash covers the SQL as planned (parameters filled in,
+     * comments and layout ignored) and the state TTL, so a rule whose plan or state changes gets
+     * new uids and starts with empty state, and any other change (title, severity, dedup,
+     * comments) keeps them.
+     */
+    public static String uidPrefix(Rule rule, Duration stateTtl) {
+        return "rule-" + rule.id() + "-" + StableUids.fingerprint(rule.planText(), "state-ttl=" + stateTtl.toMillis());
     }
 
     /** The rule's own result table, checked for the columns every rule must return. */

@@ -27,7 +27,8 @@ import java.util.stream.Stream;
 
 /**
  * Loads the rule pack: the rules bundled in the jar ({@code sql/rules/*.sql}), then the files of
- * {@code rules.directory} (a file with a bundled rule's id replaces it), minus disabled rules.
+ * {@code rules.directory} (a file with a bundled rule's id replaces it), minus disabled rules; every
+ * enabled rule's state TTL is checked against its windows.
  */
 public final class RuleLoader {
     public static final String BUNDLED_RULES = "/nagare/sql/rules";
@@ -52,11 +53,15 @@ public final class RuleLoader {
         if (!unknown.isEmpty()) {
             throw new RuleException("rules.disabled names unknown rule ids " + unknown + "; known: " + new TreeSet<>(rules.keySet()));
         }
-        return rules.values().stream()
+        List<Rule> enabled = rules.values().stream()
                 .filter(Rule::enabled)
                 .filter(r -> !disabled.contains(r.id()))
                 .sorted((a, b) -> a.id().compareTo(b.id()))
                 .collect(Collectors.toList());
+        // A rule without its own state-ttl must outlive its windows under the default.
+        java.time.Duration defaultTtl = config.get(NagareOptions.RULES_DEFAULT_STATE_TTL);
+        enabled.forEach(rule -> rule.stateTtl(defaultTtl));
+        return enabled;
     }
 
     /** Every rule file in a folder (not recursive), whatever its {@code enabled} flag. */

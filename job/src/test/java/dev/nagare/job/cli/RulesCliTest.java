@@ -66,6 +66,33 @@ class RulesCliTest {
     }
 
     @Test
+    void aBadStateTtlFailsValidationWithFileAndKey() throws Exception {
+        Files.writeString(dir.resolve("config.json"),
+                "[{\"PropertyGroupId\":\"rules\",\"PropertyMap\":{\"directory\":\"" + dir.toString().replace("\\", "\\\\") + "\"}}]");
+        // Shorter than the 7-day lookback it must outlive.
+        Files.writeString(dir.resolve("db_unusual_client.sql"),
+                Files.readString(Path.of("../sql/rules/db_unusual_client.sql")).replace("-- state-ttl: 8d", "-- state-ttl: 2h"));
+        Run run = cli("validate", "--config", dir.resolve("config.json").toString());
+        assertThat(run.code).isEqualTo(1);
+        assertThat(run.output).contains("FAIL " + dir.resolve("db_unusual_client.sql") + ": rule 'db_unusual_client' has "
+                + "state-ttl '2h', not longer than its longest interval (7 d)");
+        // Not a duration.
+        Files.writeString(dir.resolve("db_unusual_client.sql"),
+                Files.readString(Path.of("../sql/rules/db_unusual_client.sql")).replace("-- state-ttl: 8d", "-- state-ttl: a week"));
+        run = cli("validate", "--config", dir.resolve("config.json").toString());
+        assertThat(run.code).isEqualTo(1);
+        assertThat(run.output).contains("FAIL " + dir.resolve("db_unusual_client.sql") + ": rule 'db_unusual_client' has "
+                + "state-ttl 'a week'; allowed: a whole number of seconds from 1m to 365d");
+        // No header, and a default shorter than the rule's lookback.
+        Files.writeString(dir.resolve("db_unusual_client.sql"),
+                Files.readString(Path.of("../sql/rules/db_unusual_client.sql")).replace("-- state-ttl: 8d\n", ""));
+        run = cli("validate", "--config", dir.resolve("config.json").toString());
+        assertThat(run.code).isEqualTo(1);
+        assertThat(run.output).contains("FAIL " + dir.resolve("db_unusual_client.sql") + ": rule 'db_unusual_client' spans 7 d "
+                + "(its longest interval) but has no state-ttl and the default rules.default-state-ttl is 1 d");
+    }
+
+    @Test
     void aFailingCaseShowsExpectedAndActual() throws Exception {
         // The bundled rule, with a case that expects the wrong group.
         Files.copy(Path.of("../sql/rules/db_privilege_change.sql"), dir.resolve("db_privilege_change.sql"));

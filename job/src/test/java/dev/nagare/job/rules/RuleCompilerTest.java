@@ -6,15 +6,40 @@ import dev.nagare.job.decode.DecodeFunction;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.parse.NormalizedEvent;
 
+import dev.nagare.job.source.RecordSource;
+
+import org.apache.flink.api.dag.Transformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.table.api.Table;
+import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
+import org.apache.flink.streaming.api.operators.SimpleOperatorFactory;
+import org.apache.flink.streaming.api.transformations.OneInputTransformation;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
-import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.api.config.ExecutionConfigOptions;
+import org.apache.flink.table.runtime.functions.KeyedProcessFunctionWithCleanupState;
+import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
+import org.apache.flink.types.Row;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,32 +50,169 @@ class RuleCompilerTest {
     private static final String HEADER = "-- id: broken\n-- title: Broken\n-- severity: low\n"
             + "-- description: d\n-- runbook: r\n";
 
+    private static final Duration DAY = Duration.ofDays(1);
+
     private StreamTableEnvironment tEnv;
+    private DataStream<Row> logs;
+
+    @TempDir
+    Path work;
 
     @BeforeEach
     void logsView() {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         tEnv = StreamTableEnvironment.create(env);
         NormalizedEvent e = new NormalizedEvent();
-        NagarePipeline.registerSqlEnvironment(tEnv, env.fromData(DecodeFunction.LOG_ROW_TYPE, Schemas.logRow(e)));
+        logs = env.fromData(DecodeFunction.LOG_ROW_TYPE, Schemas.logRow(e));
+        NagarePipeline.registerSqlEnvironment(tEnv, logs);
     }
 
     @Test
-    void theBundledRulesCompileToAlerts() {
+    void theBundledRulesTranslateToAlerts() {
         List<Rule> rules = RuleLoader.load(NagareConfig.defaults());
         assertThat(rules).extracting(Rule::id).contains("app_error_rate", "db_privilege_change");
-        Table alerts = RuleCompiler.compile(tEnv, rules);
-        // Same columns and types as the alerts table; nullability aside (literals are NOT NULL).
-        assertThat(alerts.getResolvedSchema().getColumnNames()).isEqualTo(DataType.getFieldNames(Schemas.ALERTS));
-        assertThat(alerts.getResolvedSchema().getColumnDataTypes())
-                .extracting(t -> t.getLogicalType().copy(true))
-                .isEqualTo(DataType.getFieldDataTypes(Schemas.ALERTS).stream().map(t -> t.getLogicalType().copy(true)).collect(Collectors.toList()));
+        DataStream<Row> alerts = RuleCompiler.translate(tEnv, rules, logs, DAY);
+        assertThat(alerts.getType()).isEqualTo(ExternalTypeInfo.of(Schemas.ALERTS));
+        // Every rule's operators carry its uids, up to the logs stream.
+        Map<String, List<String>> uids = uidsByPrefix(List.of(alerts.getTransformation()));
+        for (Rule rule : rules) {
+            assertThat(uids.keySet()).as(rule.id()).contains(RuleCompiler.uidPrefix(rule, rule.stateTtl(DAY)));
+        }
+        assertThat(logs.getTransformation().getUid()).isNull();
+    }
+
+    @Test
+    void unchangedRulesKeepTheirUidsWhenOtherRulesAreAddedRemovedOrEdited() {
+        Map<String, Rule> bundled = new LinkedHashMap<>();
+        RuleLoader.bundled().forEach(r -> bundled.put(r.id(), r));
+        Rule edited = Rule.parse(bundledText("aws_access_denied_burst").replace("-- param.threshold: 10", "-- param.threshold: 5"),
+                "bundled:sql/rules/aws_access_denied_burst.sql");
+        Rule retitled = Rule.parse(bundledText("db_failed_login_burst")
+                .replace("-- title: Burst of failed database logins from one client", "-- title: Failed logins")
+                .replace("-- Fires on every failed login", "-- Fires on each failed login"), "bundled:sql/rules/db_failed_login_burst.sql");
+
+        // Before: A (removed later), C (edited later), the unchanged rule; all sort before it.
+        Map<String, List<String>> before = pipelineUids(List.of(bundled.get("app_error_rate"),
+                bundled.get("aws_access_denied_burst"), bundled.get("db_failed_login_burst"), bundled.get("lambda_timeouts_or_oom")));
+        // After: A gone, C edited, D added before the unchanged rule, and the unchanged one retitled with a new comment.
+        Map<String, List<String>> after = pipelineUids(List.of(bundled.get("app_error_spike"), edited,
+                bundled.get("aws_root_activity"), retitled, bundled.get("lambda_timeouts_or_oom")));
+
+        for (String unchanged : List.of("rule-db_failed_login_burst-", "rule-lambda_timeouts_or_oom-", "rollup-metrics_1m-")) {
+            List<String> b = withPrefix(before, unchanged);
+            assertThat(b).as(unchanged).isNotEmpty();
+            assertThat(withPrefix(after, unchanged)).as(unchanged).isEqualTo(b);
+        }
+        // The OVER aggregate, its exchange, the calcs and the conversions: every operator of the rule.
+        assertThat(withPrefix(before, "rule-db_failed_login_burst-")).hasSizeGreaterThanOrEqualTo(5);
+        // The edited rule has new uids (its state starts fresh); the removed one none.
+        assertThat(withPrefix(after, "rule-aws_access_denied_burst-")).isNotEmpty()
+                .doesNotContainAnyElementsOf(withPrefix(before, "rule-aws_access_denied_burst-"));
+        assertThat(withPrefix(after, "rule-app_error_rate-")).isEmpty();
+    }
+
+    @Test
+    void aChangedStateTtlChangesTheUids() {
+        Rule rule = RuleLoader.bundled().stream().filter(r -> r.id().equals("db_failed_login_burst")).findFirst().orElseThrow();
+        assertThat(RuleCompiler.uidPrefix(rule, DAY)).startsWith("rule-db_failed_login_burst-")
+                .isEqualTo(RuleCompiler.uidPrefix(rule, DAY))
+                .isNotEqualTo(RuleCompiler.uidPrefix(rule, Duration.ofHours(2)));
+    }
+
+    @Test
+    void aRulesStateTtlReachesItsPlanAndOnlyItsPlan() throws Exception {
+        // An unbounded OVER aggregate ("first time seen") keeps state per key forever but for the TTL.
+        String sql = "SELECT account, db_user AS group_key, event_time AS window_start, event_time AS window_end,\n"
+                + "       n AS event_count, 'first connection' AS summary, '{}' AS details\n"
+                + "FROM (SELECT *, COUNT(*) OVER (PARTITION BY account, db_user ORDER BY event_time) AS n FROM logs)\n"
+                + "WHERE n = 1";
+        Rule own = Rule.parse(HEADER.replace("broken", "first_seen") + "-- state-ttl: 3h\n" + sql, "first_seen.sql");
+        Rule byDefault = Rule.parse(HEADER.replace("broken", "first_seen_default") + sql, "first_seen_default.sql");
+
+        assertThat(retention(RuleCompiler.translate(tEnv, own, logs, DAY))).isEqualTo(Duration.ofHours(3).toMillis());
+        assertThat(retention(RuleCompiler.translate(tEnv, byDefault, logs, Duration.ofHours(5)))).isEqualTo(Duration.ofHours(5).toMillis());
+        // The job's own setting is back as it was for whatever is planned next.
+        assertThat(tEnv.getConfig().get(ExecutionConfigOptions.IDLE_STATE_RETENTION)).isEqualTo(Duration.ZERO);
+    }
+
+    /** The idle state retention of the one state-cleaning function in a rule's plan. */
+    private static long retention(DataStream<Row> rule) throws Exception {
+        List<Long> found = new ArrayList<>();
+        for (Transformation<?> t : all(List.of(rule.getTransformation()))) {
+            if (t instanceof OneInputTransformation
+                    && ((OneInputTransformation<?, ?>) t).getOperatorFactory() instanceof SimpleOperatorFactory) {
+                Object operator = ((SimpleOperatorFactory<?>) ((OneInputTransformation<?, ?>) t).getOperatorFactory()).getOperator();
+                if (operator instanceof AbstractUdfStreamOperator
+                        && ((AbstractUdfStreamOperator<?, ?>) operator).getUserFunction() instanceof KeyedProcessFunctionWithCleanupState) {
+                    Field min = KeyedProcessFunctionWithCleanupState.class.getDeclaredField("minRetentionTime");
+                    min.setAccessible(true);
+                    found.add(min.getLong(((AbstractUdfStreamOperator<?, ?>) operator).getUserFunction()));
+                }
+            }
+        }
+        assertThat(found).hasSize(1);
+        return found.get(0);
+    }
+
+    /** The uids of the SQL part of the whole job (rules, rollup) planned with these rules, by uid prefix. */
+    private Map<String, List<String>> pipelineUids(List<Rule> rules) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        NagareConfig config = NagareConfig.defaults().with("lake.path", work.resolve("lake").toString());
+        new NagarePipeline(config, RecordSource.of(List.of()), null, rules).attachTo(env);
+        Map<String, List<String>> uids = uidsByPrefix(env.getTransformations());
+        // Flink's own check: no two operators share a uid.
+        env.getStreamGraph();
+        return uids;
+    }
+
+    private static List<String> withPrefix(Map<String, List<String>> uids, String prefix) {
+        return uids.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                .flatMap(e -> e.getValue().stream()).collect(Collectors.toList());
+    }
+
+    /** Uids of the form {@code <prefix>-<n>} grouped by prefix, in the order of n; every uid once. */
+    private static Map<String, List<String>> uidsByPrefix(List<Transformation<?>> sinks) {
+        Map<String, List<String>> byPrefix = new java.util.TreeMap<>();
+        List<String> all = new ArrayList<>();
+        for (Transformation<?> t : all(sinks)) {
+            String uid = t.getUid();
+            if (uid != null && (uid.startsWith("rule-") || uid.startsWith("rollup-"))) {
+                all.add(uid);
+                byPrefix.computeIfAbsent(uid.substring(0, uid.lastIndexOf('-')), k -> new ArrayList<>()).add(uid);
+            }
+        }
+        assertThat(all).doesNotHaveDuplicates();
+        byPrefix.values().forEach(list -> list.sort((a, b) -> Integer.compare(
+                Integer.parseInt(a.substring(a.lastIndexOf('-') + 1)), Integer.parseInt(b.substring(b.lastIndexOf('-') + 1)))));
+        return byPrefix;
+    }
+
+    private static List<Transformation<?>> all(List<Transformation<?>> sinks) {
+        Set<Transformation<?>> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Transformation<?>> pending = new ArrayDeque<>(sinks);
+        List<Transformation<?>> out = new ArrayList<>();
+        while (!pending.isEmpty()) {
+            Transformation<?> t = pending.pop();
+            if (seen.add(t)) {
+                out.add(t);
+                pending.addAll(t.getInputs());
+            }
+        }
+        return out;
+    }
+
+    private static String bundledText(String id) {
+        try (InputStream in = RuleCompilerTest.class.getResourceAsStream(RuleLoader.BUNDLED_RULES + "/" + id + ".sql")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
     void aRuleThatDoesNotParseNamesFileLineAndColumn() {
         Rule rule = Rule.parse(HEADER + "SELECT group_key\nFROM logs WHERE WHERE", "sql/rules/broken.sql");
-        assertThatThrownBy(() -> RuleCompiler.compile(tEnv, List.of(rule)))
+        assertThatThrownBy(() -> RuleCompiler.translate(tEnv, List.of(rule), logs, DAY))
                 .isInstanceOf(RuleException.class)
                 .hasMessageStartingWith("Rule 'broken' (sql/rules/broken.sql:7:17) does not compile: ")
                 .hasMessageEndingWith("SQL parse failed. Incorrect syntax near the keyword 'WHERE' at line 7, column 17.");
@@ -59,7 +221,7 @@ class RuleCompilerTest {
     @Test
     void aRuleThatDoesNotValidateNamesFileLineAndColumn() {
         Rule rule = Rule.parse(HEADER + "SELECT service AS group_key\nFROM logz", "sql/rules/broken.sql");
-        assertThatThrownBy(() -> RuleCompiler.compile(tEnv, List.of(rule)))
+        assertThatThrownBy(() -> RuleCompiler.translate(tEnv, List.of(rule), logs, DAY))
                 .isInstanceOf(RuleException.class)
                 .hasMessageStartingWith("Rule 'broken' (sql/rules/broken.sql:7:6) does not compile: ")
                 .hasMessageContaining("Object 'logz' not found");
@@ -68,7 +230,7 @@ class RuleCompilerTest {
     @Test
     void aRuleMustReturnTheAlertColumns() {
         Rule rule = Rule.parse(HEADER + "SELECT service AS group_key, event_time AS window_start FROM logs", "sql/rules/broken.sql");
-        assertThatThrownBy(() -> RuleCompiler.compile(tEnv, List.of(rule)))
+        assertThatThrownBy(() -> RuleCompiler.translate(tEnv, List.of(rule), logs, DAY))
                 .isInstanceOf(RuleException.class)
                 .hasMessage("Rule 'broken' (sql/rules/broken.sql) does not return the columns "
                         + "[window_end, event_count, summary, details]; every rule returns "

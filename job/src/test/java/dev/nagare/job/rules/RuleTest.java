@@ -46,7 +46,7 @@ class RuleTest {
                 .hasMessage("t.sql: rule 'demo_rule' has severity 'urgent'; allowed: info, low, medium, high, critical");
         assertThatThrownBy(() -> Rule.parse(HEADER + "-- severty: low\nSELECT 1", "t.sql"))
                 .hasMessage("t.sql:6: unknown rule metadata 'severty'; known: dedup, description, enabled, id, runbook, "
-                        + "severity, tags, title, param.<name>");
+                        + "severity, state-ttl, tags, title, param.<name>");
         assertThatThrownBy(() -> Rule.parse(HEADER + "SELECT ${limit}", "t.sql"))
                 .hasMessage("t.sql: rule 'demo_rule' uses ${limit} but has no 'param.limit' in its header");
         assertThatThrownBy(() -> Rule.parse(HEADER.replace("id: demo_rule", "id: Demo-Rule") + "SELECT 1", "t.sql"))
@@ -63,5 +63,50 @@ class RuleTest {
                             + "'; allowed: a whole number of seconds from 1s to 30d, such as 15m, 1h or 1d");
         }
         assertThat(Rule.parse(HEADER + "-- dedup: 1s\nSELECT 1", "t.sql").dedupPeriod()).hasSeconds(1);
+    }
+
+    @Test
+    void stateTtlFromTheHeaderOrTheDefault() {
+        String sql = "SELECT COUNT(*) OVER (PARTITION BY service ORDER BY event_time\n"
+                + "  RANGE BETWEEN INTERVAL '${minutes}' MINUTE PRECEDING AND CURRENT ROW) -- not INTERVAL '9' DAY\nFROM logs";
+        Rule own = Rule.parse(HEADER + "-- state-ttl: 2h\n-- param.minutes: 30\n" + sql, "t.sql");
+        assertThat(own.stateTtl()).contains(java.time.Duration.ofHours(2));
+        assertThat(own.stateTtl(java.time.Duration.ofDays(1))).isEqualTo(java.time.Duration.ofHours(2));
+        Rule none = Rule.parse(HEADER + "-- param.minutes: 30\n" + sql, "t.sql");
+        assertThat(none.stateTtl()).isEmpty();
+        assertThat(none.stateTtl(java.time.Duration.ofHours(1))).isEqualTo(java.time.Duration.ofHours(1));
+        // The default must outlive the rule's windows too; a comment's interval does not count.
+        assertThatThrownBy(() -> none.stateTtl(java.time.Duration.ofMinutes(30)))
+                .isInstanceOf(RuleException.class)
+                .hasMessage("t.sql: rule 'demo_rule' spans 30 min (its longest interval) but has no state-ttl and the default "
+                        + "rules.default-state-ttl is 30 min; add a '-- state-ttl:' header longer than 30 min");
+    }
+
+    @Test
+    void rejectsStateTtlsOutOfBoundsOrShorterThanTheRulesWindows() {
+        for (String ttl : new String[] {"0s", "30s", "1500ms", "366d", "soon", ""}) {
+            assertThatThrownBy(() -> Rule.parse(HEADER + "-- state-ttl: " + ttl + "\nSELECT 1", "t.sql"))
+                    .as(ttl)
+                    .isInstanceOf(RuleException.class)
+                    .hasMessage("t.sql: rule 'demo_rule' has state-ttl '" + ttl
+                            + "'; allowed: a whole number of seconds from 1m to 365d, such as 2h or 8d");
+        }
+        assertThatThrownBy(() -> Rule.parse(HEADER + "-- state-ttl: 7d\nSELECT 1 FROM logs WHERE event_time > "
+                + "CURRENT_TIMESTAMP - INTERVAL '7' DAY", "t.sql"))
+                .hasMessage("t.sql: rule 'demo_rule' has state-ttl '7d', not longer than its longest interval (7 d): "
+                        + "its state would expire while the rule still needs it");
+        assertThat(Rule.parse(HEADER + "-- state-ttl: 1m\nSELECT 1", "t.sql").stateTtl()).contains(java.time.Duration.ofMinutes(1));
+    }
+
+    @Test
+    void everyBundledRuleOutlivesItsWindowsWithTheDefault() {
+        java.time.Duration defaultTtl = dev.nagare.job.config.NagareConfig.defaults()
+                .get(dev.nagare.job.config.NagareOptions.RULES_DEFAULT_STATE_TTL);
+        for (Rule rule : RuleLoader.bundled()) {
+            assertThat(rule.stateTtl(defaultTtl)).as(rule.id()).isGreaterThan(Rule.longestInterval(rule.sql()));
+        }
+        Rule unusual = RuleLoader.bundled().stream().filter(r -> r.id().equals("db_unusual_client")).findFirst().orElseThrow();
+        assertThat(Rule.longestInterval(unusual.sql())).isEqualTo(java.time.Duration.ofDays(7));
+        assertThat(unusual.stateTtl()).contains(java.time.Duration.ofDays(8));
     }
 }
