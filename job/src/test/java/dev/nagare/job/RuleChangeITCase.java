@@ -142,10 +142,8 @@ class RuleChangeITCase {
             assertThat(unclaimed.get("rule")).anyMatch(uid -> uid.startsWith("rule-app_error_rate-"))
                     .anyMatch(uid -> uid.startsWith("rule-aws_access_denied_burst-"));
             assertThat(unclaimed.get("fixed")).as("state of operators with fixed uids is always claimed").isEmpty();
-            // TODO(lake rewrite): the SQL filesystem sinks' uids come from the planner's counter and
-            // move between the two plans; once Lake is a DataStream sink with fixed uids this must be empty.
-            System.out.println("RuleChangeITCase: unclaimed rule state: " + unclaimed.get("rule")
-                    + "; unclaimed SQL lake sink state: " + unclaimed.get("planner"));
+            // The lake's writers and committer have fixed uids: nothing planner-numbered holds state.
+            assertThat(unclaimed.get("planner")).as("planner-numbered state the restore leaves behind").isEmpty();
 
             JobClient job2 = env2.executeAsync(graph2);
             try {
@@ -177,10 +175,7 @@ class RuleChangeITCase {
                     assertThat(lake.count("SELECT count(*) - count(DISTINCT (log_type, service, level)) FROM metrics_1m WHERE "
                             + minute)).isZero();
 
-                    // TODO(lake rewrite): with today's SQL filesystem sinks, whose uids move between
-                    // the two plans (planner counter), this relies on every file before the savepoint
-                    // having been committed before it was taken; the DataStream lake sink with fixed
-                    // uids makes it hold at any savepoint.
+                    // The lake committer's state (files of the savepoint not yet committed) is restored.
                     assertThat(lake.count("SELECT count(*) FROM logs")).isEqualTo(total);
                     assertThat(lake.count("SELECT count(DISTINCT event_id) FROM logs")).isEqualTo(total);
                 }
