@@ -173,8 +173,14 @@ public final class NagarePipeline {
 
     /**
      * Sends each alert to every destination whose filter takes it, each destination through its
-     * own bounded async queue; returns the alerts that could not be delivered, or null without
-     * destinations.
+     * own bounded queue that never blocks (see {@link DeliveryFunction}); returns the alerts that
+     * could not be delivered, or null without destinations.
+     *
+     * <p>The routed alerts lose their watermarks: Flink's unordered async operator holds every
+     * result behind a watermark until all alerts before that watermark are done, so an alert
+     * turned away at once would still wait (and fill the operator's queue) for alerts that wait up
+     * to {@code alerts.retry.max-wait}. Undelivered rows need no event time: their table is
+     * partitioned by {@code failed_at} and committed on processing time.
      */
     private DataStream<Row> deliver(DataStream<Row> alerts) {
         Map<String, List<String>> tagsByRule = new HashMap<>();
@@ -184,9 +190,12 @@ public final class NagarePipeline {
             DataStream<Row> routed = alerts
                     .filter(alert -> destination.accepts(alert, tagsByRule))
                     .name("route-to-" + destination.name())
-                    .uid("route-to-" + destination.name());
+                    .uid("route-to-" + destination.name())
+                    .assignTimestampsAndWatermarks(WatermarkStrategy.<Row>noWatermarks())
+                    .name("no-watermarks-to-" + destination.name())
+                    .uid("no-watermarks-to-" + destination.name());
             DataStream<Row> failed = AsyncDataStream.unorderedWait(routed, new DeliveryFunction(destination),
-                            destination.asyncTimeout().toMillis(), TimeUnit.MILLISECONDS, destination.maxInFlight())
+                            destination.asyncTimeout().toMillis(), TimeUnit.MILLISECONDS, destination.asyncCapacity())
                     .returns(ExternalTypeInfo.of(Schemas.ALERTS_UNDELIVERED))
                     .name("deliver-to-" + destination.name())
                     .uid("deliver-to-" + destination.name());

@@ -93,6 +93,9 @@ class AlertDeliveryITCase {
                 .with("alerts.rate-limit", "20")
                 .with("alerts.retry.initial-backoff", "200 ms")
                 .with("alerts.retry.max-backoff", "2 s")
+                // Short attempts, so that attempts fit into the 3 s max-wait of the second test.
+                .with("alerts.connect-timeout", "1 s")
+                .with("alerts.request-timeout", "1 s")
                 .with("alerts.retry.max-wait", maxWait);
     }
 

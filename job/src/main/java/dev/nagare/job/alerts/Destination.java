@@ -66,6 +66,11 @@ public final class Destination implements Serializable {
         this.maxBackoff = config.get(NagareOptions.DELIVERY_MAX_BACKOFF);
         this.ratePerSecond = config.get(NagareOptions.DELIVERY_RATE_LIMIT);
         this.maxInFlight = config.get(NagareOptions.DELIVERY_MAX_IN_FLIGHT);
+        if (maxWait.compareTo(attemptTimeout()) <= 0) {
+            throw new ConfigException("Invalid configuration: " + NagareOptions.DELIVERY_MAX_WAIT.key() + " (" + maxWait.toMillis()
+                    + " ms) must be longer than one " + name + " attempt (" + attemptTimeout().toMillis() + " ms, from "
+                    + NagareOptions.DELIVERY_CONNECT_TIMEOUT.key() + " and " + NagareOptions.DELIVERY_REQUEST_TIMEOUT.key() + "), or no alert could ever be sent");
+        }
     }
 
     /**
@@ -148,9 +153,31 @@ public final class Destination implements Serializable {
         return maxInFlight;
     }
 
-    /** Long enough for the retries to end on their own before Flink's async timeout would. */
+    /**
+     * The longest one attempt can take by the sender's own timeouts: the webhook's connect and
+     * request timeouts, or the Lambda client's call timeout (twice the request timeout).
+     */
+    public Duration attemptTimeout() {
+        return kind == Kind.WEBHOOK ? connectTimeout.plus(requestTimeout) : requestTimeout.multipliedBy(2);
+    }
+
+    /**
+     * Flink's async timeout, a safety net only: an attempt starts only if it can end before the
+     * alert's deadline ({@code alerts.retry.max-wait} after it arrived), so every delivery ends
+     * before this timeout unless an attempt overruns every bound.
+     */
     public Duration asyncTimeout() {
-        return maxWait.plus(requestTimeout.multipliedBy(2)).plus(maxBackoff).plusSeconds(10);
+        return maxWait.plus(attemptTimeout()).plus(Deliveries.ATTEMPT_GRACE).plusSeconds(5);
+    }
+
+    /**
+     * The capacity of Flink's async operator: above {@code alerts.max-in-flight}, the most alerts
+     * the destination admits, so that the operator's queue always has room and its task thread
+     * never waits for the destination (answered alerts leave the queue as soon as the task thread
+     * emits them).
+     */
+    public int asyncCapacity() {
+        return 2 * maxInFlight + 16;
     }
 
     /** For logs: no secret parts. */

@@ -306,7 +306,8 @@ public final class NagareOptions {
             ConfigOptions.key("alerts.retry.max-wait")
                     .durationType()
                     .defaultValue(Duration.ofMinutes(10))
-                    .withDescription("How long an alert is retried before it goes to the alerts_undelivered table with the last error.");
+                    .withDescription("How long an alert may wait for delivery, rate limit and retries included, before it goes to "
+                            + "the alerts_undelivered table with the last error; an alert the rate limit cannot serve in time goes there at once.");
 
     public static final ConfigOption<Duration> DELIVERY_INITIAL_BACKOFF =
             ConfigOptions.key("alerts.retry.initial-backoff")
@@ -331,8 +332,8 @@ public final class NagareOptions {
             ConfigOptions.key("alerts.max-in-flight")
                     .intType()
                     .defaultValue(1000)
-                    .withDescription("Alerts waiting or in flight per destination and subtask; more would slow the job down, "
-                            + "so keep it above the alerts an outage of alerts.retry.max-wait can gather.");
+                    .withDescription("Alerts waiting or in flight per destination and subtask; an alert beyond it is not queued "
+                            + "but goes to the alerts_undelivered table at once ('queue full'), so delivery never slows the job down.");
 
     // --- job --------------------------------------------------------------------------------
 
