@@ -10,6 +10,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.conversion.DataStructureConverter;
@@ -67,6 +68,18 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
         // Unique per attempt: checkpoint ids repeat after a restore from an older checkpoint.
         filePrefix = table.name + "-" + UUID.randomUUID() + "-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         rowsWritten = getMetricGroup().addGroup("nagare").addGroup("lake", table.name).counter("rowsWritten");
+        if (!table.eventTimeCommit) {
+            // Tables committed on processing time must not hold back the committer's watermark
+            // (alerts_undelivered arrives without any): this input is always "complete".
+            output.emitWatermark(Watermark.MAX_WATERMARK);
+        }
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        if (table.eventTimeCommit) {
+            super.processWatermark(mark);
+        }
     }
 
     @Override
