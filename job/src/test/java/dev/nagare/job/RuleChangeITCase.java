@@ -156,7 +156,10 @@ class RuleChangeITCase {
                 Lakes.awaitRows(lakePath, "alerts", 2, Duration.ofMinutes(2));
                 String minute = "window_start = TIMESTAMP '2024-03-05 10:00:00'";
                 Await.until(() -> metricsTotal(lakePath, minute), sum -> sum >= firstEvents + secondEvents, Duration.ofMinutes(2));
-                TimeUnit.SECONDS.sleep(3); // a few more checkpoints: nothing may arrive twice
+                // Three more commits after everything arrived: nothing may arrive twice.
+                long commits = commitMarkers(lakePath);
+                assertThat(Await.until(() -> commitMarkers(lakePath), n -> n >= commits + 3, Duration.ofMinutes(1)))
+                        .isGreaterThanOrEqualTo(commits + 3);
 
                 try (Lakes lake = new Lakes(lakePath, "logs", "alerts", "metrics_1m")) {
                     // The unchanged rule counts the six failed logins from before the savepoint and
@@ -284,6 +287,17 @@ class RuleChangeITCase {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Commit markers the lake has written so far (one per checkpoint that committed files). */
+    private static long commitMarkers(Path lake) throws IOException {
+        Path commits = lake.resolve("_nagare/commits");
+        if (!Files.exists(commits)) {
+            return 0;
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(commits)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".json") && !f.getFileName().toString().startsWith(".")).count();
         }
     }
 }

@@ -296,7 +296,15 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
             }
             inputs.add(input);
         }
-        ParquetFiles.merge(fs, inputs, target, tables.get(bin.get(0).table).fileType(), compression);
+        // Merged beside the inputs and moved in whole: a reader never sees a half-written file.
+        Path merged = new Path(root + "/" + Lake.STAGING + "/.merge-" + target.getName());
+        ParquetFiles.merge(fs, inputs, merged, tables.get(bin.get(0).table).fileType(), compression);
+        if (fs.exists(target)) {
+            fs.delete(target, false);
+        }
+        if (!fs.rename(merged, target)) {
+            throw new IOException("cannot move " + merged + " to " + target);
+        }
         return true;
     }
 

@@ -184,6 +184,7 @@ class DeliveriesTest {
         assertThat(error(row)).isEqualTo("timed out waiting for a rate-limit slot after 0 attempts; not sent again");
         assertThat(attempts(row)).isZero();
         awaitAnswered("a");
+        // Past b's slot (0.5 s after a's): the cancelled send would have gone out by now.
         Thread.sleep(800);
         assertThat(sender.sent).extracting(r -> r.getField(0)).containsExactly("a");
         assertThat(deliveries.timeout("b")).as("ends once").isFalse();
