@@ -55,8 +55,6 @@ import java.util.UUID;
 final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInputStreamOperator<LakeFile, Void>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Staging files younger than this at start may belong to writers of the current attempt. */
-    static final Duration GARBAGE_MIN_AGE = Duration.ofMinutes(1);
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
 
     private final String root;
@@ -76,6 +74,12 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
     private transient Counter committedFiles;
     private transient Counter rolledBackFiles;
     private transient Counter lostFiles;
+    /** Writers of this attempt, from their announcements. */
+    private transient Set<String> liveWriters;
+    /** Live writers as of each checkpoint of this attempt not yet complete. */
+    private transient TreeMap<Long, Set<String>> writersAt;
+    private transient boolean alignedBarriers;
+    private transient boolean garbageCollected;
 
     LakeCommitter(String root, List<Lake.LakeTable> tables, boolean compaction, long targetBytes, LakeCompression compression,
                   Duration markerRetention) {
@@ -109,9 +113,10 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        long startMillis = System.currentTimeMillis();
         fs = new Path(root).getFileSystem();
         received = new ArrayList<>();
+        liveWriters = new HashSet<>();
+        writersAt = new TreeMap<>();
         watermark = Long.MIN_VALUE;
         MetricGroup metrics = getMetricGroup().addGroup("nagare").addGroup("lake");
         committedFiles = metrics.counter("committedFiles");
@@ -131,18 +136,22 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
             log.lineage = UUID.randomUUID().toString();
             LOG.info("Lake commit log {} started under {}", log.lineage, root);
         }
-        collectGarbage(startMillis);
     }
 
     @Override
     public void open() throws Exception {
         super.open();
         checkpointing = getContainingTask().getConfiguration().isCheckpointingEnabled();
+        alignedBarriers = !getContainingTask().getConfiguration().isUnalignedCheckpointsEnabled();
     }
 
     @Override
     public void processElement(StreamRecord<LakeFile> element) {
-        received.add(element.getValue());
+        LakeFile file = element.getValue();
+        liveWriters.add(file.writer);
+        if (!file.isAnnouncement()) {
+            received.add(file);
+        }
     }
 
     @Override
@@ -159,12 +168,20 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
         pending.files.addAll(received);
         received.clear();
         stateList.update(List.of(JSON.writeValueAsString(log)));
+        if (!garbageCollected) {
+            writersAt.put(context.getCheckpointId(), new HashSet<>(liveWriters));
+        }
     }
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
         commitUpTo(checkpointId);
+        Map.Entry<Long, Set<String>> writers = writersAt.floorEntry(checkpointId);
+        if (writers != null && !garbageCollected && alignedBarriers) {
+            collectGarbage(writers.getValue());
+        }
+        writersAt.headMap(checkpointId, true).clear();
     }
 
     @Override
@@ -177,6 +194,8 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
             received.clear();
             log.pending.put(++log.localCommits, pending);
             commitUpTo(log.localCommits);
+            // Every writer has ended and announced itself: whatever else is in staging is garbage.
+            collectGarbage(liveWriters);
         }
     }
 
@@ -343,28 +362,34 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
     }
 
     /**
-     * Deletes staging files no pending checkpoint refers to and older than the start of this
-     * attempt: they were written after the last checkpoint of a failed or abandoned attempt.
+     * Deletes every staging file that no live writer of this attempt wrote and no pending
+     * checkpoint refers to: what writers of a failed, cancelled or abandoned attempt closed after
+     * their last checkpoint. Called once a checkpoint taken in this attempt completes (or at the
+     * end of a run without checkpoints): every live writer announced itself ahead of that
+     * checkpoint's barrier, so the names alone decide and no clock is trusted. Needs aligned
+     * barriers (announcements processed before the snapshot), the only mode this job uses.
      */
-    private void collectGarbage(long startMillis) throws IOException {
+    private void collectGarbage(Set<String> writers) throws IOException {
         Path staging = new Path(root + "/" + Lake.STAGING);
         if (!fs.exists(staging)) {
             return;
         }
         Set<String> referenced = new HashSet<>();
         log.pending.values().forEach(p -> p.files.forEach(f -> referenced.add(new Path(f.path).getName())));
+        received.forEach(f -> referenced.add(new Path(f.path).getName()));
         FileStatus[] files = fs.listStatus(staging);
         int deleted = 0;
         for (FileStatus file : files == null ? new FileStatus[0] : files) {
-            if (!referenced.contains(file.getPath().getName())
-                    && file.getModificationTime() < startMillis - GARBAGE_MIN_AGE.toMillis()) {
+            String name = file.getPath().getName();
+            if (!referenced.contains(name) && writers.stream().noneMatch(w -> name.startsWith(w + "-"))) {
                 fs.delete(file.getPath(), false);
                 deleted++;
             }
         }
         if (deleted > 0) {
-            LOG.info("Deleted {} uncommitted staging files of earlier attempts", deleted);
+            LOG.info("Deleted {} staging files of earlier attempts, written after their last checkpoint", deleted);
         }
+        garbageCollected = true;
     }
 
     /** Markers are needed only to roll back to a checkpoint or savepoint that is still kept. */

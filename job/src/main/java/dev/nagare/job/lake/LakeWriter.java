@@ -109,7 +109,11 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
         flush();
     }
 
-    /** Closes every open file and sends all finished ones downstream, ahead of the next barrier. */
+    /**
+     * Closes every open file and sends all finished ones downstream, ahead of the next barrier,
+     * with an announcement of this writer: the committer then knows every live writer when the
+     * checkpoint completes, and deletes staging files of any other (abandoned) attempt.
+     */
     private void flush() throws IOException {
         for (OpenFile file : open.values()) {
             finished.add(file.finish());
@@ -119,12 +123,13 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
             output.collect(new StreamRecord<>(file));
         }
         finished.clear();
+        output.collect(new StreamRecord<>(LakeFile.announcement(filePrefix)));
     }
 
     @Override
     public void close() throws Exception {
         // Files still open here belong to no checkpoint: they stay in staging, uncommitted, and
-        // the committer deletes them at a later start.
+        // the committer of the next attempt deletes them once its first checkpoint completes.
         if (open != null) {
             for (OpenFile file : open.values()) {
                 file.out.close();
@@ -147,6 +152,7 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
             this.partition = partition;
             this.readyAtMillis = readyAtMillis;
             this.path = new Path(stagingDir, filePrefix + "-" + (fileCounter++) + ".parquet");
+            // The file's name starts with filePrefix + "-": the committer's garbage collection relies on it.
             this.out = fs.create(path, FileSystem.WriteMode.NO_OVERWRITE);
             this.writer = factory.create(out);
             this.projected = ProjectedRowData.from(table.fileColumns());
@@ -163,7 +169,7 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
             long bytes = out.getPos();
             // closeForCommit semantics: on S3 the object exists once close returns.
             out.close();
-            return new LakeFile(table.name, partition, readyAtMillis, path.toString(), rows, bytes);
+            return new LakeFile(filePrefix, table.name, partition, readyAtMillis, path.toString(), rows, bytes);
         }
     }
 }

@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Flink 1.20's filesystem compaction cannot do, FLINK-34109): the job runs with compaction on and
  * every checkpoint retained, is cancelled mid-stream, and is restored from the third-newest
  * checkpoint with restarts off. The lake must then hold every event exactly once, and the
- * per-minute rollup must count every event once.
+ * per-minute rollup must count every event once, and staging must be left empty.
  */
 class LakeRestoreITCase {
     @RegisterExtension
@@ -67,6 +67,9 @@ class LakeRestoreITCase {
         assertThat(Await.until(() -> first.getJobStatus().get(), s -> s.isGloballyTerminalState(), Duration.ofSeconds(30))
                 .isGloballyTerminalState()).isTrue();
         assertThat(Lakes.awaitRows(lakePath, "logs", 1, Duration.ofSeconds(1))).isPositive();
+        try (Stream<Path> files = Files.list(lakePath.resolve(Lake.STAGING))) {
+            assertThat(files.count()).as("files the cancelled run left in staging").isPositive();
+        }
 
         List<Long> ids = completed(checkpoints);
         long restoreFrom = ids.get(ids.size() - 3);
@@ -76,11 +79,20 @@ class LakeRestoreITCase {
 
         JobClient second = start(config, checkpoints, checkpointDir(checkpoints, restoreFrom));
         MiniClusters.awaitFinished(second, Duration.ofMinutes(3));
+        // A finished job's checkpoints are discarded asynchronously after it reports FINISHED; wait
+        // for that, or the temporary directory's clean-up races the JobManager's deletes.
+        Path secondCheckpoints = checkpoints.resolve(second.getJobID().toHexString());
+        assertThat(Await.until(() -> checkpointDirs(secondCheckpoints), List::isEmpty, Duration.ofSeconds(30))).isEmpty();
 
         try (Lakes lake = new Lakes(lakePath, "logs", "metrics_1m")) {
             assertThat(lake.count("SELECT count(*) FROM logs")).isEqualTo(expected);
             assertThat(lake.count("SELECT count(DISTINCT (account, log_group, log_stream, event_id)) FROM logs")).isEqualTo(expected);
             assertThat(lake.count("SELECT sum(event_count) FROM metrics_1m")).isEqualTo(expected);
+        }
+        // The cancelled run left files in staging (closed after its last checkpoint, half-written
+        // at the cancel); the restored run's committer removed them, and committed all of its own.
+        try (Stream<Path> files = Files.list(lakePath.resolve(Lake.STAGING))) {
+            assertThat(files.map(p -> p.getFileName().toString())).isEmpty();
         }
         // Compaction merged the two writers' files: one file per partition and checkpoint.
         try (Stream<Path> files = Files.walk(lakePath.resolve("logs"))) {
@@ -122,6 +134,16 @@ class LakeRestoreITCase {
                     .map(p -> Long.parseLong(p.getParent().getFileName().toString().substring("chk-".length())))
                     .sorted()
                     .collect(Collectors.toList());
+        }
+    }
+
+    /** The {@code chk-N} directories of one job, whether or not their metadata is written. */
+    private static List<Path> checkpointDirs(Path jobCheckpoints) throws Exception {
+        if (!Files.exists(jobCheckpoints)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(jobCheckpoints)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("chk-")).collect(Collectors.toList());
         }
     }
 
