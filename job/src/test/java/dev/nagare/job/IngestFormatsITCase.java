@@ -5,6 +5,7 @@ import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
 import dev.nagare.job.testing.Records;
+import dev.nagare.udf.KinesisRecords;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -42,10 +43,6 @@ class IngestFormatsITCase {
             "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.c2ln", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "4111 1111 1111 1111", "4111111111111111", "s3cretpass@db");
 
-    static final List<String> EXAMPLE_RECORDS = List.of(
-            "cwl-subscription-data.bin", "cwl-subscription-data-aurora-audit.bin", "cwl-subscription-data-ecs-awslogs.bin",
-            "cwl-subscription-data-lambda.bin", "cwl-subscription-data-account-policy.bin", "cwl-subscription-control.bin");
-
     @TempDir
     static Path work;
 
@@ -54,8 +51,8 @@ class IngestFormatsITCase {
     @BeforeAll
     static void runPipeline() throws Exception {
         List<byte[]> records = new ArrayList<>();
-        for (String name : EXAMPLE_RECORDS) {
-            records.add(Records.example("kinesis-records/" + name));
+        for (String name : KinesisRecords.NAMES) {
+            records.add(Records.example(name));
         }
         List<String> fireLens = Records.exampleLines("firelens.jsonl");
         // The split line's pieces arrive last, middle, first: reassembly must not care.
@@ -63,19 +60,19 @@ class IngestFormatsITCase {
             records.add((fireLens.get(i) + "\n").getBytes(StandardCharsets.UTF_8));
         }
         // The first piece of a line whose other pieces never come.
-        records.add((fireLens.get(4).replace("3ca26e62", "0rphan00") + "\n").getBytes(StandardCharsets.UTF_8));
+        records.add((fireLens.get(4).replace("5be0c7a1", "0rphan00") + "\n").getBytes(StandardCharsets.UTF_8));
         records.add(dev.nagare.udf.decode.KplTestRecords.aggregate(
-                Records.example("kinesis-records/cwl-subscription-data-lambda.bin"),
-                fireLens.get(0).replace("POST /orders", "POST /kpl").getBytes(StandardCharsets.UTF_8)));
-        records.add(zlib(fireLens.get(7).replace("healthcheck ok", "zlib ok") + "\n"));
+                Records.example("cwl-subscription-data-lambda"),
+                fireLens.get(0).replace("GET /parcels", "GET /kpl").getBytes(StandardCharsets.UTF_8)));
+        records.add(zlib(fireLens.get(7).replace("readiness probe ok", "zlib ok") + "\n"));
         records.add(secrets());
         records.add(appSecrets());
         records.add("not a log record, just noise\u0000\u0001".getBytes(StandardCharsets.UTF_8));
         records.add(Records.cwl("/ecs/bulk-export", "big", 1717236904000L, "x".repeat(1_000_000))); // a 1 MB event
         records.add(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0}); // gzip header and nothing else
         // At-least-once delivery: every example record comes a second time.
-        for (String name : EXAMPLE_RECORDS) {
-            records.add(Records.example("kinesis-records/" + name));
+        for (String name : KinesisRecords.NAMES) {
+            records.add(Records.example(name));
         }
 
         Path lakePath = work.resolve("lake");
@@ -136,8 +133,8 @@ class IngestFormatsITCase {
 
     @Test
     void theSplitLineIsOneEvent() throws Exception {
-        assertThat(lake.lines("SELECT level, length(message) > 42000, starts_with(message, 'Bulk import rejected rows: row-00000,'),"
-                + " attributes['nagare_partial_incomplete'] FROM logs WHERE message LIKE 'Bulk import%'"))
+        assertThat(lake.lines("SELECT level, length(message) > 42000, starts_with(message, 'Manifest upload skipped parcels: P-000000,'),"
+                + " attributes['nagare_partial_incomplete'] FROM logs WHERE message LIKE 'Manifest upload%'"))
                 .containsExactly("ERROR|true|true|null");
     }
 
@@ -154,8 +151,8 @@ class IngestFormatsITCase {
                 .containsExactly(
                         // The CloudTrail example itself holds a root console sign-in without MFA.
                         "aws_console_login_without_mfa|arn:aws:iam::111122223333:root|"
-                                + "console sign-in without MFA by arn:aws:iam::111122223333:root from 192.0.2.44",
-                        "aws_root_activity|111122223333|root user of account 111122223333 called ConsoleLogin from 192.0.2.44");
+                                + "console sign-in without MFA by arn:aws:iam::111122223333:root from 192.0.2.61",
+                        "aws_root_activity|111122223333|root user of account 111122223333 called ConsoleLogin from 192.0.2.61");
         // Both password changes by dba are one incident: its first alert (whichever statement reached
         // the deduplication first) and its merged row, under one id, with the passwords masked.
         assertThat(lake.lines("SELECT count(DISTINCT alert_id), min(event_count), max(event_count) FROM alerts "
@@ -168,7 +165,7 @@ class IngestFormatsITCase {
 
     @Test
     void kplAndZlibRecordsAreDecoded() throws Exception {
-        assertThat(lake.count("SELECT count(*) FROM logs WHERE message LIKE '%POST /kpl%'")).isEqualTo(1);
+        assertThat(lake.count("SELECT count(*) FROM logs WHERE message LIKE '%GET /kpl%'")).isEqualTo(1);
         assertThat(lake.count("SELECT count(*) FROM logs WHERE message = 'zlib ok'")).isEqualTo(1);
     }
 

@@ -1,40 +1,33 @@
 package dev.nagare.udf;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
 
-/** The byte-exact format examples in {@code ../shared/formats/examples} beside the repository. */
+/**
+ * The format examples written for the project: test resources under {@code examples/}, read from
+ * the classpath so the job's tests find them in udf's test-jar as well. The Kinesis records that
+ * wrap them are built by {@link KinesisRecords}.
+ */
 public final class Examples {
     private Examples() {}
 
-    public static Path dir() {
-        Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            Path candidate = p.resolveSibling("shared").resolve("formats/examples");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
+    public static String text(String name) {
+        try (InputStream in = Examples.class.getResourceAsStream("/examples/" + name)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no example " + name + " on the test classpath (udf/src/test/resources/examples)");
             }
-        }
-        throw new IllegalStateException("shared/formats/examples not found beside the repository (from " + here + ")");
-    }
-
-    public static byte[] bytes(String name) {
-        try {
-            return Files.readAllBytes(dir().resolve(name));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** The example's lines, without their line terminators. */
     public static List<String> lines(String name) {
-        try {
-            return Files.readAllLines(dir().resolve(name), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return text(name).lines().collect(Collectors.toList());
     }
 }

@@ -2,7 +2,7 @@ package dev.nagare.job.cli;
 
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
-import dev.nagare.udf.Examples;
+import dev.nagare.udf.KinesisRecords;
 
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,18 +39,13 @@ class ReplayITCase {
         args.add("--config");
         args.add(config.toString());
         // The example records as `aws kinesis get-records ... | jq -c '.Records[]'` captures them: JSON
-        // lines with the arrival time (AWS CLI v2 prints ISO-8601; epoch seconds are read too).
+        // lines with the base64 data and the arrival time (AWS CLI v2 prints ISO-8601; epoch seconds are read too).
         List<String> captured = new ArrayList<>();
-        try (var files = Files.list(Examples.dir().resolve("kinesis-records"))) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".b64")).sorted().collect(java.util.stream.Collectors.toList())) {
-                for (String data : Files.readAllLines(f)) {
-                    if (!data.isBlank()) {
-                        String arrival = captured.size() % 2 == 0 ? "\"2024-06-01T10:30:00.000000+00:00\"" : "1717237800.25";
-                        captured.add("{\"SequenceNumber\":\"4959" + captured.size() + "\",\"ApproximateArrivalTimestamp\":" + arrival
-                                + ",\"Data\":\"" + data.trim() + "\",\"PartitionKey\":\"k\"}");
-                    }
-                }
-            }
+        for (String name : KinesisRecords.NAMES) {
+            String data = Base64.getEncoder().encodeToString(KinesisRecords.of(name));
+            String arrival = captured.size() % 2 == 0 ? "\"2024-06-01T10:30:00.000000+00:00\"" : "1717237800.25";
+            captured.add("{\"SequenceNumber\":\"4959" + captured.size() + "\",\"ApproximateArrivalTimestamp\":" + arrival
+                    + ",\"Data\":\"" + data + "\",\"PartitionKey\":\"k\"}");
         }
         Path capture = dir.resolve("capture.jsonl");
         Files.write(capture, captured);

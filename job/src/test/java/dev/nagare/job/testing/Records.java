@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.udf.Examples;
-
+import dev.nagare.udf.KinesisRecords;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,14 +14,15 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
-/** Kinesis record payloads for tests: the shared examples and envelopes built on the spot. */
+/** Kinesis record payloads for tests: udf's format examples and envelopes built on the spot. */
 public final class Records {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Records() {}
 
+    /** An example record ({@link KinesisRecords#NAMES}), gzipped as CloudWatch Logs writes it. */
     public static byte[] example(String name) {
-        return Examples.bytes(name);
+        return KinesisRecords.of(name);
     }
 
     public static List<String> exampleLines(String name) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nagare.udf.Examples;
+import dev.nagare.udf.KinesisRecords;
 import dev.nagare.udf.decode.DecodedRecord;
 import dev.nagare.udf.decode.RawLogEvent;
 import dev.nagare.udf.decode.RecordDecoder;
@@ -37,8 +38,8 @@ public final class ParseBenchmark {
         formats.put("app JSON (logback/pino/python) in CWL", cwl("/ecs/orders", lines("logback-json.jsonl", "pino.jsonl", "python-json.jsonl")));
         formats.put("Aurora/RDS MySQL audit in CWL", cwl("/aws/rds/cluster/orders/audit", lines("aurora-mysql-audit.log", "rds-mysql-audit.log")));
         formats.put("PostgreSQL pgaudit in CWL", cwl("/aws/rds/cluster/billing/postgresql", pgEntries()));
-        formats.put("CloudTrail in CWL", cwl("aws-cloudtrail-logs-1-org", lines("cloudtrail.jsonl")));
-        formats.put("Lambda text in CWL", List.of(Examples.bytes("kinesis-records/cwl-subscription-data-lambda.bin")));
+        formats.put("CloudTrail in CWL", cwl("aws-cloudtrail-logs-1-org", KinesisRecords.messages("cwl-subscription-data")));
+        formats.put("Lambda text in CWL", List.of(KinesisRecords.of("cwl-subscription-data-lambda")));
         formats.put("Lambda JSON in CWL", cwl("/aws/lambda/orders-api", lines("lambda-json.jsonl")));
         formats.put("FireLens JSON record (1 line each)", fireLens());
 

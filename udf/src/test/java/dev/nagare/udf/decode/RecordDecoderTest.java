@@ -1,7 +1,7 @@
 package dev.nagare.udf.decode;
 
-import dev.nagare.udf.Examples;
 import dev.nagare.udf.Hostile;
+import dev.nagare.udf.KinesisRecords;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,53 +26,53 @@ class RecordDecoderTest {
 
     @Test
     void decodesTheCloudTrailEnvelope() throws Exception {
-        DecodedRecord r = decoder.decode(Examples.bytes("kinesis-records/cwl-subscription-data.bin"));
+        DecodedRecord r = decoder.decode(KinesisRecords.of("cwl-subscription-data"));
         assertThat(r.kind()).isEqualTo(DecodedRecord.Kind.CWL_DATA);
         assertThat(r.events()).hasSize(6);
         RawLogEvent first = r.events().get(0);
-        assertThat(first.id()).isEqualTo("38273616839183626186113577382637394519172539468130861056");
-        assertThat(first.timestampMillis()).isEqualTo(1717236902000L);
+        assertThat(first.id()).isEqualTo("36905128547705129844162010346917243101587926601924444160");
+        assertThat(first.timestampMillis()).isEqualTo(1717236904000L);
         assertThat(first.message()).startsWith("{\"eventVersion\":\"1.10\"");
         assertThat(first.envelope().owner()).isEqualTo("111122223333");
-        assertThat(first.envelope().logGroup()).isEqualTo("aws-cloudtrail-logs-111122223333-org");
-        assertThat(first.envelope().logStream()).isEqualTo("111122223333_CloudTrail_eu-west-1");
+        assertThat(first.envelope().logGroup()).isEqualTo("aws-cloudtrail-logs-111122223333-mgmt");
+        assertThat(first.envelope().logStream()).isEqualTo("111122223333_CloudTrail_eu-central-1");
         assertThat(first.envelope().policyLevel()).isNull();
     }
 
     @Test
     void decodesEveryDataExample() throws Exception {
-        assertThat(decoder.decode(Examples.bytes("kinesis-records/cwl-subscription-data-aurora-audit.bin")).events())
+        assertThat(decoder.decode(KinesisRecords.of("cwl-subscription-data-aurora-audit")).events())
                 .hasSize(6)
-                .allSatisfy(e -> assertThat(e.envelope().logGroup()).isEqualTo("/aws/rds/cluster/orders-aurora/audit"));
-        assertThat(decoder.decode(Examples.bytes("kinesis-records/cwl-subscription-data-ecs-awslogs.bin")).events())
+                .allSatisfy(e -> assertThat(e.envelope().logGroup()).isEqualTo("/aws/rds/cluster/parcels-aurora/audit"));
+        assertThat(decoder.decode(KinesisRecords.of("cwl-subscription-data-ecs-awslogs")).events())
                 .extracting(RawLogEvent::message)
-                .element(2).isEqualTo("\tat com.example.orders.Scheduler.run(Scheduler.java:57)");
-        DecodedRecord lambda = decoder.decode(Examples.bytes("kinesis-records/cwl-subscription-data-lambda.bin"));
+                .element(2).isEqualTo("\tat com.example.parcels.LabelSync.push(LabelSync.java:112)");
+        DecodedRecord lambda = decoder.decode(KinesisRecords.of("cwl-subscription-data-lambda"));
         assertThat(lambda.events()).hasSize(7);
         assertThat(lambda.events().get(1).message())
-                .isEqualTo("START RequestId: 5b0e6d1a-9c4f-4e7b-8a2d-3f1c0b9e7d64 Version: $LATEST\n");
+                .isEqualTo("START RequestId: 7d3f9b21-6a4e-4c85-9f10-2b8e4d6c1a37 Version: $LATEST\n");
     }
 
     @Test
     void keepsTheAccountLevelPolicyContext() throws Exception {
-        DecodedRecord r = decoder.decode(Examples.bytes("kinesis-records/cwl-subscription-data-account-policy.bin"));
+        DecodedRecord r = decoder.decode(KinesisRecords.of("cwl-subscription-data-account-policy"));
         assertThat(r.events()).hasSize(2);
         RawLogEvent.Envelope envelope = r.events().get(0).envelope();
         assertThat(envelope.owner()).isEqualTo("444455556666");
         assertThat(envelope.policyLevel()).isEqualTo("ACCOUNT_LEVEL_POLICY");
-        assertThat(envelope.logGroup()).isEqualTo("/aws/rds/cluster/billing-pg/postgresql");
+        assertThat(envelope.logGroup()).isEqualTo("/aws/rds/cluster/ledger-pg/postgresql");
     }
 
     @Test
     void controlMessagesCarryNoEvents() throws Exception {
-        DecodedRecord r = decoder.decode(Examples.bytes("kinesis-records/cwl-subscription-control.bin"));
+        DecodedRecord r = decoder.decode(KinesisRecords.of("cwl-subscription-control"));
         assertThat(r.kind()).isEqualTo(DecodedRecord.Kind.CWL_CONTROL);
         assertThat(r.events()).isEmpty();
     }
 
     @Test
     void truncatedGzipIsADecodeError() {
-        byte[] whole = Examples.bytes("kinesis-records/cwl-subscription-data.bin");
+        byte[] whole = KinesisRecords.of("cwl-subscription-data");
         assertThatThrownBy(() -> decoder.decode(Arrays.copyOf(whole, whole.length / 2)))
                 .isInstanceOf(DecodeException.class)
                 .hasMessage("truncated gzip stream");
@@ -80,7 +80,7 @@ class RecordDecoderTest {
 
     @Test
     void corruptGzipIsADecodeError() {
-        byte[] bytes = Examples.bytes("kinesis-records/cwl-subscription-data.bin").clone();
+        byte[] bytes = KinesisRecords.of("cwl-subscription-data");
         for (int i = 20; i < 40; i++) {
             bytes[i] ^= 0x5a;
         }
@@ -148,12 +148,12 @@ class RecordDecoderTest {
 
     @Test
     void deaggregatesKplRecords() throws Exception {
-        byte[] cwl = Examples.bytes("kinesis-records/cwl-subscription-data-lambda.bin");
+        byte[] cwl = KinesisRecords.of("cwl-subscription-data-lambda");
         byte[] json = "{\"log\":\"hello\",\"container_id\":\"c1\"}\n".getBytes(StandardCharsets.UTF_8);
         DecodedRecord r = decoder.decode(KplTestRecords.aggregate(cwl, json));
         assertThat(r.kind()).isEqualTo(DecodedRecord.Kind.KPL_AGGREGATE);
         assertThat(r.events()).hasSize(8);
-        assertThat(r.events().get(0).envelope().logGroup()).isEqualTo("/aws/lambda/orders-api");
+        assertThat(r.events().get(0).envelope().logGroup()).isEqualTo("/aws/lambda/label-printer");
         assertThat(r.events().get(7).message()).isEqualTo("{\"log\":\"hello\",\"container_id\":\"c1\"}");
     }
 

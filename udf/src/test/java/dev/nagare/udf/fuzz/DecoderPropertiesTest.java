@@ -1,6 +1,6 @@
 package dev.nagare.udf.fuzz;
 
-import dev.nagare.udf.Examples;
+import dev.nagare.udf.KinesisRecords;
 import dev.nagare.udf.decode.DecodeException;
 import dev.nagare.udf.decode.DecodedRecord;
 import dev.nagare.udf.decode.KplTestRecords;
@@ -23,7 +23,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPOutputStream;
 
@@ -37,9 +36,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DecoderPropertiesTest {
     private static final RecordDecoder DECODER = new RecordDecoder(8 * 1024 * 1024, RecordDecoder.DEFAULT_MAX_EVENTS_PER_RECORD);
     private static final EventParser PARSER = new EventParser();
-    private static final List<String> RECORDS = List.of(
-            "cwl-subscription-data.bin", "cwl-subscription-data-aurora-audit.bin", "cwl-subscription-data-ecs-awslogs.bin",
-            "cwl-subscription-data-lambda.bin", "cwl-subscription-data-account-policy.bin", "cwl-subscription-control.bin");
 
     private static final AtomicLong TRIED = new AtomicLong();
     private static final AtomicLong PARSED = new AtomicLong();
@@ -125,7 +121,7 @@ class DecoderPropertiesTest {
 
     @Provide
     Arbitrary<byte[]> record() {
-        return Arbitraries.of(RECORDS).map(name -> Examples.bytes("kinesis-records/" + name));
+        return Arbitraries.of(KinesisRecords.NAMES).map(KinesisRecords::of);
     }
 
     @Provide

@@ -1,6 +1,7 @@
 package dev.nagare.udf.parse;
 
 import dev.nagare.udf.Examples;
+import dev.nagare.udf.KinesisRecords;
 import dev.nagare.udf.decode.DecodedRecord;
 import dev.nagare.udf.decode.RawLogEvent;
 import dev.nagare.udf.decode.RecordDecoder;
@@ -19,7 +20,7 @@ class EventParserTest {
     private final EventParser parser = new EventParser();
 
     private List<NormalizedEvent> parse(String record) throws Exception {
-        DecodedRecord decoded = new RecordDecoder().decode(Examples.bytes("kinesis-records/" + record));
+        DecodedRecord decoded = new RecordDecoder().decode(KinesisRecords.of(record));
         List<NormalizedEvent> events = new ArrayList<>();
         for (RawLogEvent raw : decoded.events()) {
             events.add(parser.parse(raw, INGEST));
@@ -29,18 +30,18 @@ class EventParserTest {
 
     @Test
     void cloudTrailEvents() throws Exception {
-        List<NormalizedEvent> events = parse("cwl-subscription-data.bin");
+        List<NormalizedEvent> events = parse("cwl-subscription-data");
         assertThat(events).extracting(e -> e.logType).containsOnly("cloudtrail");
         NormalizedEvent denied = events.get(1);
-        assertThat(denied.eventId).isEqualTo("3d4e5f6a-7b8c-4d9e-8f0a-2b3c4d5e6f7a");
-        assertThat(denied.eventTimeMillis).isEqualTo(1717236940000L); // 2024-06-01T10:15:40Z
-        assertThat(denied.awsEventName).isEqualTo("PutBucketPolicy");
+        assertThat(denied.eventId).isEqualTo("f2031425-3647-4859-9a0b-ccddeeff0011");
+        assertThat(denied.eventTimeMillis).isEqualTo(1717236947000L); // 2024-06-01T10:15:47Z
+        assertThat(denied.awsEventName).isEqualTo("PutBucketAcl");
         assertThat(denied.awsEventSource).isEqualTo("s3.amazonaws.com");
         assertThat(denied.awsPrincipalType).isEqualTo("IAMUser");
-        assertThat(denied.awsPrincipalArn).isEqualTo("arn:aws:iam::111122223333:user/dev-bob");
+        assertThat(denied.awsPrincipalArn).isEqualTo("arn:aws:iam::111122223333:user/dev-carol");
         assertThat(denied.awsErrorCode).isEqualTo("AccessDenied");
-        assertThat(denied.awsSourceIp).isEqualTo("203.0.113.50");
-        assertThat(denied.region).isEqualTo("eu-west-1");
+        assertThat(denied.awsSourceIp).isEqualTo("203.0.113.19");
+        assertThat(denied.region).isEqualTo("eu-central-1");
         assertThat(denied.level).isEqualTo("WARN");
         NormalizedEvent rootLogin = events.get(2);
         assertThat(rootLogin.awsEventName).isEqualTo("ConsoleLogin");
@@ -48,52 +49,52 @@ class EventParserTest {
         assertThat(rootLogin.awsMfa).isFalse();
         assertThat(rootLogin.attributes).containsEntry("console_login", "Success");
         assertThat(events.get(5).awsPrincipalType).isEqualTo("AWSService");
-        assertThat(events.get(5).awsSourceIp).isEqualTo("ec2.amazonaws.com");
+        assertThat(events.get(5).awsSourceIp).isEqualTo("ecs-tasks.amazonaws.com");
     }
 
     @Test
     void lambdaPlatformAndApplicationLines() throws Exception {
-        List<NormalizedEvent> events = parse("cwl-subscription-data-lambda.bin");
+        List<NormalizedEvent> events = parse("cwl-subscription-data-lambda");
         assertThat(events).extracting(e -> e.logType).containsOnly("lambda");
-        assertThat(events).extracting(e -> e.service).containsOnly("orders-api");
+        assertThat(events).extracting(e -> e.service).containsOnly("label-printer");
         NormalizedEvent info = events.get(2);
         assertThat(info.level).isEqualTo("INFO");
-        assertThat(info.requestId).isEqualTo("5b0e6d1a-9c4f-4e7b-8a2d-3f1c0b9e7d64");
-        assertThat(info.message).isEqualTo("order accepted { orderId: 'A-1001', items: 3 }");
-        assertThat(info.eventTimeMillis).isEqualTo(1717236902118L);
+        assertThat(info.requestId).isEqualTo("7d3f9b21-6a4e-4c85-9f10-2b8e4d6c1a37");
+        assertThat(info.message).isEqualTo("label rendered { parcelId: 'P-55012', pages: 2 }");
+        assertThat(info.eventTimeMillis).isEqualTo(1717236902097L);
         NormalizedEvent error = events.get(3);
         assertThat(error.level).isEqualTo("ERROR");
-        assertThat(error.message).startsWith("TypeError: Cannot read properties of undefined (reading 'sku')\n    at handler");
+        assertThat(error.message).startsWith("TypeError: Cannot read properties of null (reading 'zip')\n    at render");
         NormalizedEvent report = events.get(6);
-        assertThat(report.lambdaDurationMs).isEqualTo(31.27);
-        assertThat(report.lambdaMemorySizeMb).isEqualTo(256);
-        assertThat(report.lambdaMaxMemoryMb).isEqualTo(88);
-        assertThat(report.lambdaInitMs).isEqualTo(212.55);
-        assertThat(report.requestId).isEqualTo("5b0e6d1a-9c4f-4e7b-8a2d-3f1c0b9e7d64");
+        assertThat(report.lambdaDurationMs).isEqualTo(42.81);
+        assertThat(report.lambdaMemorySizeMb).isEqualTo(384);
+        assertThat(report.lambdaMaxMemoryMb).isEqualTo(97);
+        assertThat(report.lambdaInitMs).isEqualTo(243.06);
+        assertThat(report.requestId).isEqualTo("7d3f9b21-6a4e-4c85-9f10-2b8e4d6c1a37");
     }
 
     @Test
     void containerJsonAndPlainLines() throws Exception {
-        List<NormalizedEvent> events = parse("cwl-subscription-data-ecs-awslogs.bin");
+        List<NormalizedEvent> events = parse("cwl-subscription-data-ecs-awslogs");
         assertThat(events).extracting(e -> e.logType).containsExactly("app", "text", "text", "text", "text");
-        assertThat(events).extracting(e -> e.service).containsOnly("orders-web");
+        assertThat(events).extracting(e -> e.service).containsOnly("parcel-tracker");
         NormalizedEvent json = events.get(0);
         assertThat(json.level).isEqualTo("INFO");
-        assertThat(json.message).isEqualTo("Order A-1001 accepted");
-        assertThat(json.traceId).isEqualTo("665af1c20a1b2c3d4e5f607182930a1b");
-        assertThat(json.attributes).containsEntry("userId", "u-77").containsEntry("logger_name", "com.example.orders.OrderService");
-        assertThat(json.eventId).isEqualTo("38273616839183626186113577382637394519172539468130861056");
+        assertThat(json.message).isEqualTo("Parcel P-55012 scanned at depot HAM-2");
+        assertThat(json.traceId).isEqualTo("665af2d81f2e3d4c5b6a79881726354a");
+        assertThat(json.attributes).containsEntry("courierId", "c-318").containsEntry("logger_name", "com.example.parcels.TrackingService");
+        assertThat(json.eventId).isEqualTo("36905128547705129844162010346917243101587926601924444160");
         assertThat(json.account).isEqualTo("111122223333");
-        assertThat(json.logStream).isEqualTo("orders/app/5f2a7c9e1b3d4e6f8a0b1c2d3e4f5a6b");
-        assertThat(events.get(4).eventTimeMillis).isEqualTo(1717236902300L); // the CWL timestamp
+        assertThat(json.logStream).isEqualTo("tracker/app/9c4e1a7b3d5f4e2a8b6c0d1e3f5a7b9c");
+        assertThat(events.get(4).eventTimeMillis).isEqualTo(1717236902377L); // the CWL timestamp
     }
 
     @Test
     void auditLinesInTheirLogGroup() throws Exception {
-        List<NormalizedEvent> events = parse("cwl-subscription-data-aurora-audit.bin");
+        List<NormalizedEvent> events = parse("cwl-subscription-data-aurora-audit");
         assertThat(events).extracting(e -> e.logType).containsOnly("mysql_audit");
-        assertThat(events).extracting(e -> e.service).containsOnly("orders-aurora");
-        assertThat(events.get(0).eventTimeMillis).isEqualTo(1717236902118L);
+        assertThat(events).extracting(e -> e.service).containsOnly("parcels-aurora");
+        assertThat(events.get(0).eventTimeMillis).isEqualTo(1717236902245L);
     }
 
     @Test
@@ -107,7 +108,7 @@ class EventParserTest {
             }
         }
         NormalizedEvent offset = appLine(Examples.lines("logback-json.jsonl").get(1));
-        assertThat(offset.eventTimeMillis).isEqualTo(1717236902401L); // 12:15:02.401+02:00
+        assertThat(offset.eventTimeMillis).isEqualTo(1717236902566L); // 12:15:02.566+02:00
         assertThat(offset.level).isEqualTo("WARN");
     }
 

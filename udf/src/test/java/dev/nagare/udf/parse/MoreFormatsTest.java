@@ -2,6 +2,7 @@ package dev.nagare.udf.parse;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nagare.udf.Examples;
+import dev.nagare.udf.KinesisRecords;
 import dev.nagare.udf.decode.DecodedRecord;
 import dev.nagare.udf.decode.RawLogEvent;
 import dev.nagare.udf.decode.RecordDecoder;
@@ -45,37 +46,38 @@ class MoreFormatsTest {
 
     @Test
     void pgauditReadRow() throws Exception {
-        NormalizedEvent e = inGroup("/aws/rds/cluster/billing-pg/postgresql", pgEntries().get(2));
+        NormalizedEvent e = inGroup("/aws/rds/cluster/ledger-pg/postgresql", pgEntries().get(2));
         assertThat(e.logType).isEqualTo("postgres_audit");
         assertThat(e.eventTimeMillis).isEqualTo(1717236903000L);
-        assertThat(e.dbUser).isEqualTo("app_rw");
-        assertThat(e.dbName).isEqualTo("ordersdb");
-        assertThat(e.dbClientHost).isEqualTo("10.20.5.17");
-        assertThat(e.dbConnectionId).isEqualTo(21437L);
+        assertThat(e.dbUser).isEqualTo("ledger_app");
+        assertThat(e.dbName).isEqualTo("ledgerdb");
+        assertThat(e.dbClientHost).isEqualTo("10.40.8.21");
+        assertThat(e.dbConnectionId).isEqualTo(30518L);
         assertThat(e.dbOperation).isEqualTo("SELECT");
-        assertThat(e.dbQuery).isEqualTo("SELECT id, total FROM orders WHERE note = 'rush, fragile'");
+        assertThat(e.dbQuery).isEqualTo("SELECT id, amount FROM invoices WHERE memo = 'late fee, waived'");
         assertThat(e.dbRetcode).isZero();
-        assertThat(e.service).isEqualTo("billing-pg");
+        assertThat(e.service).isEqualTo("ledger-pg");
         assertThat(e.attributes).containsEntry("pg_audit_type", "SESSION").containsEntry("pg_class", "READ")
                 .containsEntry("pg_statement_id", "1").containsEntry("pg_parameters", "<not logged>")
-                .containsEntry("db_client_port", "50432");
+                .containsEntry("db_client_port", "53110");
     }
 
     @Test
     void pgauditMultiLineStatementAndNestedParameters() throws Exception {
-        NormalizedEvent update = inGroup("/aws/rds/cluster/billing-pg/postgresql", pgEntries().get(3));
-        assertThat(update.dbQuery).isEqualTo("UPDATE orders\n   SET status = 'SHIPPED',\n       note = 'said \"ok\", left'\n WHERE id = 1001");
-        assertThat(update.dbObject).isEqualTo("public.orders");
+        NormalizedEvent update = inGroup("/aws/rds/cluster/ledger-pg/postgresql", pgEntries().get(3));
+        assertThat(update.dbQuery).isEqualTo("UPDATE invoices\n   SET state = 'PAID',\n       memo = 'paid \"in full\", thanks'\n WHERE id = 8800");
+        assertThat(update.dbObject).isEqualTo("public.invoices");
         assertThat(update.attributes).containsEntry("pg_object_type", "TABLE");
-        NormalizedEvent insert = inGroup("/aws/rds/cluster/billing-pg/postgresql", pgEntries().get(4));
-        assertThat(insert.attributes.get("pg_parameters")).isEqualTo("1002,\"he said \"\"hi\"\", twice\"");
-        assertThat(PostgresAuditParser.parameters(insert.attributes.get("pg_parameters"))).containsExactly("1002", "he said \"hi\", twice");
-        NormalizedEvent delete = inGroup("/aws/rds/cluster/billing-pg/postgresql", pgEntries().get(9));
+        NormalizedEvent insert = inGroup("/aws/rds/cluster/ledger-pg/postgresql", pgEntries().get(4));
+        assertThat(insert.attributes.get("pg_parameters")).isEqualTo("8801,\"client wrote \"\"asap\"\", then called\"");
+        assertThat(PostgresAuditParser.parameters(insert.attributes.get("pg_parameters")))
+                .containsExactly("8801", "client wrote \"asap\", then called");
+        NormalizedEvent delete = inGroup("/aws/rds/cluster/ledger-pg/postgresql", pgEntries().get(9));
         assertThat(delete.dbOperation).isEqualTo("DELETE");
-        assertThat(delete.attributes).containsEntry("pg_rows", "3").containsEntry("pg_parameters", "<none>");
-        NormalizedEvent grant = inGroup("/aws/rds/cluster/billing-pg/postgresql", pgEntries().get(6));
+        assertThat(delete.attributes).containsEntry("pg_rows", "4").containsEntry("pg_parameters", "<none>");
+        NormalizedEvent grant = inGroup("/aws/rds/cluster/ledger-pg/postgresql", pgEntries().get(6));
         assertThat(grant.dbOperation).isEqualTo("GRANT");
-        assertThat(grant.dbQuery).isEqualTo("GRANT SELECT ON orders TO reporting");
+        assertThat(grant.dbQuery).isEqualTo("GRANT SELECT ON invoices TO auditors");
     }
 
     @Test
@@ -89,13 +91,13 @@ class MoreFormatsTest {
         NormalizedEvent failed = inGroup("/aws/rds/instance/pg-1/postgresql", entries.get(11));
         assertThat(failed.dbOperation).isEqualTo("FAILED_CONNECT");
         assertThat(failed.dbUser).isEqualTo("admin");
-        assertThat(failed.dbClientHost).isEqualTo("203.0.113.77");
+        assertThat(failed.dbClientHost).isEqualTo("203.0.113.151");
         assertThat(failed.level).isEqualTo("FATAL");
         assertThat(failed.message).isEqualTo("password authentication failed for user \"admin\"");
         NormalizedEvent checkpoint = inGroup("/aws/rds/instance/pg-1/postgresql", entries.get(13));
         assertThat(checkpoint.dbUser).isNull();
         assertThat(checkpoint.dbClientHost).isNull();
-        assertThat(checkpoint.dbConnectionId).isEqualTo(389L);
+        assertThat(checkpoint.dbConnectionId).isEqualTo(412L);
         assertThat(checkpoint.message).isEqualTo("checkpoint starting: time");
     }
 
@@ -109,7 +111,7 @@ class MoreFormatsTest {
 
     @Test
     void accountLevelPolicyRecordCarriesPgaudit() throws Exception {
-        DecodedRecord decoded = new RecordDecoder().decode(Examples.bytes("kinesis-records/cwl-subscription-data-account-policy.bin"));
+        DecodedRecord decoded = new RecordDecoder().decode(KinesisRecords.of("cwl-subscription-data-account-policy"));
         NormalizedEvent first = parser.parse(decoded.events().get(0), INGEST);
         assertThat(first.logType).isEqualTo("postgres_audit");
         assertThat(first.account).isEqualTo("444455556666");
@@ -120,30 +122,30 @@ class MoreFormatsTest {
     void fireLensJsonLineWithEcsMetadata() throws Exception {
         NormalizedEvent e = record(Examples.lines("firelens.jsonl").get(1));
         assertThat(e.logType).isEqualTo("app");
-        assertThat(e.message).isEqualTo("Order A-1001 accepted");
+        assertThat(e.message).isEqualTo("Parcel P-55012 scanned at depot HAM-2");
         assertThat(e.level).isEqualTo("INFO");
-        assertThat(e.eventTimeMillis).isEqualTo(1717236902118L);
-        assertThat(e.service).isEqualTo("orders-web");
+        assertThat(e.eventTimeMillis).isEqualTo(1717236902245L);
+        assertThat(e.service).isEqualTo("tracker-web");
         assertThat(e.account).isEqualTo("111122223333");
-        assertThat(e.region).isEqualTo("eu-west-1");
-        assertThat(e.logStream).isEqualTo("/ecs-orders-web-12-app-d2b1f0c8a9e7f6a5b401");
+        assertThat(e.region).isEqualTo("eu-central-1");
+        assertThat(e.logStream).isEqualTo("/ecs-tracker-web-7-app-a4c8e2f6b0d1937e5a01");
         assertThat(e.eventId).isNull();
-        assertThat(e.attributes).containsEntry("source", "stdout").containsEntry("ecs_cluster", "prod")
-                .containsEntry("ecs_task_definition", "orders-web:12").containsEntry("userId", "u-77");
+        assertThat(e.attributes).containsEntry("source", "stdout").containsEntry("ecs_cluster", "prod-eu")
+                .containsEntry("ecs_task_definition", "tracker-web:7").containsEntry("courierId", "c-318");
     }
 
     @Test
     void fireLensTextLinesAndTimeKey() throws Exception {
         NormalizedEvent stderr = record(Examples.lines("firelens.jsonl").get(2));
         assertThat(stderr.logType).isEqualTo("text");
-        assertThat(stderr.message).isEqualTo("Exception in thread \"scheduler-1\" java.lang.IllegalStateException: queue closed");
+        assertThat(stderr.message).isEqualTo("Exception in thread \"label-sync\" java.util.concurrent.RejectedExecutionException: pool shut down");
         assertThat(stderr.attributes).containsEntry("source", "stderr");
         NormalizedEvent timed = record(Examples.lines("firelens.jsonl").get(7));
-        assertThat(timed.message).isEqualTo("healthcheck ok");
-        assertThat(timed.eventTimeMillis).isEqualTo(1717236905004L); // time_key, UTC without zone
+        assertThat(timed.message).isEqualTo("readiness probe ok");
+        assertThat(timed.eventTimeMillis).isEqualTo(1717236905317L); // time_key, UTC without zone
         NormalizedEvent ec2 = record(Examples.lines("firelens.jsonl").get(8));
-        assertThat(ec2.service).isEqualTo("batch-worker");
-        assertThat(ec2.attributes).containsEntry("ec2_instance_id", "i-06bc83dbc2ac2fdf8");
+        assertThat(ec2.service).isEqualTo("route-planner");
+        assertThat(ec2.attributes).containsEntry("ec2_instance_id", "i-0f3c5a7e9b1d2c4e6");
     }
 
     @Test
@@ -158,37 +160,39 @@ class MoreFormatsTest {
         assertThat(first.key).isEqualTo(second.key).isEqualTo(third.key);
         assertThat(FireLensParser.partialChunk(lines.get(1))).isNull();
         String whole = first.log + second.log + third.log;
-        assertThat(whole).hasSize(42_820);
+        assertThat(whole).hasSize(42_768);
         NormalizedEvent e = record(FireLensParser.reassembled(first, whole, true, whole.length()));
         assertThat(e.logType).isEqualTo("app");
         assertThat(e.level).isEqualTo("ERROR");
-        assertThat(e.message).startsWith("Bulk import rejected rows: row-00000,row-00001,").contains("row-03267,");
+        // P-003629 is cut between the second and the third piece.
+        assertThat(e.message).startsWith("Manifest upload skipped parcels: P-000000,P-000001,").contains(",P-003629,");
         assertThat(e.attributes).doesNotContainKeys("partial_message", "partial_id", "nagare_partial_incomplete");
     }
 
     @Test
     void lambdaJsonFormatRecords() throws Exception {
         List<String> lines = Examples.lines("lambda-json.jsonl");
-        String group = "/aws/lambda/orders-api";
+        String group = "/aws/lambda/label-printer";
         NormalizedEvent start = inGroup(group, lines.get(1));
-        assertThat(start.requestId).isEqualTo("5b0e6d1a-9c4f-4e7b-8a2d-3f1c0b9e7d64");
+        assertThat(start.requestId).isEqualTo("7d3f9b21-6a4e-4c85-9f10-2b8e4d6c1a37");
         assertThat(start.attributes).containsEntry("lambda_platform_type", "platform.start");
         NormalizedEvent object = inGroup(group, lines.get(3));
         assertThat(object.logType).isEqualTo("lambda");
-        assertThat(new ObjectMapper().readTree(object.message).get("note").asText()).isEqualTo("rush, \"fragile\"\nsecond line");
+        assertThat(new ObjectMapper().readTree(object.message).get("note").asText()).isEqualTo("leave at \"door B\", ring twice\nthen call");
         NormalizedEvent error = inGroup(group, lines.get(4));
         assertThat(error.level).isEqualTo("ERROR");
-        assertThat(error.message).startsWith("TypeError: Cannot read properties of undefined (reading 'sku')\nTypeError: Cannot read p");
-        assertThat(error.eventTimeMillis).isEqualTo(1717236902140L);
+        assertThat(error.message).startsWith("TypeError: Cannot read properties of null (reading 'zip')\nTypeError: Cannot read p");
+        assertThat(error.eventTimeMillis).isEqualTo(1717236902131L);
         NormalizedEvent report = inGroup(group, lines.get(6));
-        assertThat(report.lambdaDurationMs).isEqualTo(31.27);
-        assertThat(report.lambdaInitMs).isEqualTo(212.55);
-        assertThat(report.lambdaMaxMemoryMb).isEqualTo(88);
+        assertThat(report.lambdaDurationMs).isEqualTo(42.81);
+        assertThat(report.lambdaInitMs).isEqualTo(243.06);
+        assertThat(report.lambdaMaxMemoryMb).isEqualTo(97);
         assertThat(report.level).isEqualTo("INFO");
         NormalizedEvent python = inGroup(group, lines.get(8));
         assertThat(python.level).isEqualTo("ERROR");
-        assertThat(python.message).startsWith("failed to charge card\nPaymentError: card declined\n  File \"/var/task/app.py\", line 41, in handler");
-        assertThat(python.attributes).containsEntry("orderId", "A-1001").containsEntry("location", "/var/task/app.py:handler:44");
+        assertThat(python.message)
+                .startsWith("failed to render invoice\nRenderError: font missing\n  File \"/var/task/handler.py\", line 33, in handler");
+        assertThat(python.attributes).containsEntry("invoiceId", "INV-8801").containsEntry("location", "/var/task/handler.py:handler:35");
         NormalizedEvent timeout = inGroup(group, lines.get(10));
         assertThat(timeout.level).isEqualTo("ERROR");
         assertThat(timeout.attributes).containsEntry("lambda_status", "timeout");
@@ -200,34 +204,34 @@ class MoreFormatsTest {
     @Test
     void pythonAndPinoDialects() throws Exception {
         List<String> python = Examples.lines("python-json.jsonl");
-        NormalizedEvent asctime = inGroup("/ecs/orders", python.get(0));
-        assertThat(asctime.eventTimeMillis).isEqualTo(1717236902118L); // "2024-06-01 10:15:02,118", no zone: UTC
+        NormalizedEvent asctime = inGroup("/ecs/invoicing", python.get(0));
+        assertThat(asctime.eventTimeMillis).isEqualTo(1717236902731L); // "2024-06-01 10:15:02,731", no zone: UTC
         assertThat(asctime.level).isEqualTo("INFO");
-        assertThat(asctime.service).isEqualTo("orders");
-        assertThat(asctime.attributes).containsEntry("name", "orders.api").containsEntry("order_id", "A-1001");
-        NormalizedEvent exc = inGroup("/ecs/orders", python.get(1));
-        assertThat(exc.message).isEqualTo("charge failed\nTraceback (most recent call last):\n  File \"/app/orders/api.py\", line 52, "
-                + "in charge\n    gateway.charge(order)\norders.errors.PaymentError: card declined");
-        NormalizedEvent structlog = inGroup("/ecs/orders", python.get(2));
-        assertThat(structlog.message).isEqualTo("order accepted");
-        assertThat(structlog.eventTimeMillis).isEqualTo(1717236902118L);
+        assertThat(asctime.service).isEqualTo("invoicing");
+        assertThat(asctime.attributes).containsEntry("name", "invoicing.worker").containsEntry("invoice_id", "INV-8801");
+        NormalizedEvent exc = inGroup("/ecs/invoicing", python.get(1));
+        assertThat(exc.message).isEqualTo("pdf render failed\nTraceback (most recent call last):\n  File \"/srv/invoicing/render.py\", line 77, "
+                + "in render\n    html.write_pdf(target)\ninvoicing.errors.RenderError: font missing");
+        NormalizedEvent structlog = inGroup("/ecs/invoicing", python.get(2));
+        assertThat(structlog.message).isEqualTo("invoice issued");
+        assertThat(structlog.eventTimeMillis).isEqualTo(1717236902731L);
         List<String> pino = Examples.lines("pino.jsonl");
-        NormalizedEvent err = inGroup("/ecs/orders", pino.get(2));
+        NormalizedEvent err = inGroup("/ecs/labels", pino.get(2));
         assertThat(err.level).isEqualTo("ERROR");
-        assertThat(err.message).isEqualTo("reservation failed\nError: inventory timeout after 1500ms\n"
-                + "    at reserve (/app/src/inventory.js:41:11)\n    at async handle (/app/src/routes/orders.js:88:5)");
-        assertThat(err.requestId).isEqualTo("req-7");
-        NormalizedEvent label = inGroup("/ecs/orders", pino.get(5));
+        assertThat(err.message).isEqualTo("print job failed\nError: printer offline after 3 retries\n"
+                + "    at send (/srv/app/lib/printer.js:58:13)\n    at async queueJob (/srv/app/lib/queue.js:21:7)");
+        assertThat(err.requestId).isEqualTo("req-42");
+        NormalizedEvent label = inGroup("/ecs/labels", pino.get(5));
         assertThat(label.level).isEqualTo("WARN");
-        assertThat(label.eventTimeMillis).isEqualTo(1717236902412L);
+        assertThat(label.eventTimeMillis).isEqualTo(1717236902495L);
     }
 
     @Test
     void mariadbDialect() throws Exception {
-        NormalizedEvent e = inGroup("/aws/rds/instance/maria-1/audit", Examples.lines("rds-mariadb-audit.log").get(4));
-        assertThat(e.dbQuery).isEqualTo("DELETE FROM cart\nWHERE created < NOW() - INTERVAL 7 DAY");
+        NormalizedEvent e = inGroup("/aws/rds/instance/ledger-maria/audit", Examples.lines("rds-mariadb-audit.log").get(4));
+        assertThat(e.dbQuery).isEqualTo("DELETE FROM sessions\nWHERE last_seen < NOW() - INTERVAL 30 DAY");
         assertThat(e.eventTimeMillis).isEqualTo(1717236903000L);
-        assertThat(e.service).isEqualTo("maria-1");
+        assertThat(e.service).isEqualTo("ledger-maria");
     }
 
     @Test

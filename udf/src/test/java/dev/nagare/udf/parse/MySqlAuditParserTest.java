@@ -28,29 +28,29 @@ class MySqlAuditParserTest {
     @Test
     void auroraQueryWithQuotesAndCommas() throws Exception {
         MySqlAuditParser.AuditLine a = parser.parseLine(Examples.lines("aurora-mysql-audit.log").get(2));
-        assertThat(a.timeMillis).isEqualTo(1717236902134L);
-        assertThat(a.serverHost).isEqualTo("orders-aurora-instance-1");
-        assertThat(a.user).isEqualTo("app_rw");
-        assertThat(a.host).isEqualTo("10.20.3.41");
-        assertThat(a.connectionId).isEqualTo(48211L);
-        assertThat(a.queryId).isEqualTo(771203345L);
+        assertThat(a.timeMillis).isEqualTo(1717236902251L);
+        assertThat(a.serverHost).isEqualTo("parcels-aurora-instance-2");
+        assertThat(a.user).isEqualTo("svc_parcels");
+        assertThat(a.host).isEqualTo("10.40.7.12");
+        assertThat(a.connectionId).isEqualTo(60317L);
+        assertThat(a.queryId).isEqualTo(880412001L);
         assertThat(a.operation).isEqualTo("QUERY");
-        assertThat(a.database).isEqualTo("orders");
-        assertThat(a.object).isEqualTo("SELECT id, total FROM orders WHERE status = 'NEW' AND note LIKE '%rush, fragile%'");
+        assertThat(a.database).isEqualTo("parcels");
+        assertThat(a.object).isEqualTo("SELECT id, weight_kg FROM shipments WHERE carrier = 'DHX' AND label LIKE '%fragile, this side up%'");
         assertThat(a.retcode).isZero();
     }
 
     @Test
     void doubledBackslashesUnescapeLeftToRight() throws Exception {
         MySqlAuditParser.AuditLine a = parser.parseLine(Examples.lines("aurora-mysql-audit.log").get(6));
-        assertThat(a.object).isEqualTo("INSERT INTO audit_note (body) VALUES ('He said \"ok\", path C:\\\\tmp\\\\x.csv')");
+        assertThat(a.object).isEqualTo("INSERT INTO delivery_note (body) VALUES ('Left \"behind the gate\", see D:\\\\scans\\\\p55012.png')");
     }
 
     @Test
     void tableEventsHaveNoRetcode() throws Exception {
         MySqlAuditParser.AuditLine a = parser.parseLine(Examples.lines("aurora-mysql-audit.log").get(10));
         assertThat(a.operation).isEqualTo("RENAME");
-        assertThat(a.object).isEqualTo("promo|orders.promo_2024");
+        assertThat(a.object).isEqualTo("depot|parcels.depot_old");
         assertThat(a.retcode).isNull();
     }
 
@@ -59,7 +59,7 @@ class MySqlAuditParserTest {
         MySqlAuditParser.AuditLine a = parser.parseLine(Examples.lines("aurora-mysql-audit.log").get(13));
         assertThat(a.operation).isEqualTo("FAILED_CONNECT");
         assertThat(a.user).isEqualTo("admin");
-        assertThat(a.host).isEqualTo("203.0.113.77");
+        assertThat(a.host).isEqualTo("203.0.113.151");
         assertThat(a.database).isNull();
         assertThat(a.retcode).isEqualTo(1045);
     }
@@ -71,7 +71,7 @@ class MySqlAuditParserTest {
         assertThat(connect.timeMillis).isEqualTo(1717236902000L); // 2024-06-01T10:15:02Z
         assertThat(connect.connectionType).isEqualTo("SSL");
         MySqlAuditParser.AuditLine update = parser.parseLine(lines.get(2));
-        assertThat(update.object).isEqualTo("UPDATE orders\n   SET status = 'SHIPPED',\n\tnote = 'He said \"ok\"'\n WHERE id = 1001");
+        assertThat(update.object).isEqualTo("UPDATE shipments\n   SET state = 'DELIVERED',\n\tsigned_by = 'Ana \"the neighbour\"'\n WHERE id = 55012");
         assertThat(update.retcode).isZero();
         assertThat(update.connectionType).isNull();
     }
@@ -81,13 +81,13 @@ class MySqlAuditParserTest {
         NormalizedEvent e = new NormalizedEvent();
         parser.parse(Examples.lines("aurora-mysql-audit.log").get(7), e);
         assertThat(e.logType).isEqualTo("mysql_audit");
-        assertThat(e.eventTimeMillis).isEqualTo(1717236902420L);
+        assertThat(e.eventTimeMillis).isEqualTo(1717236902517L);
         assertThat(e.dbOperation).isEqualTo("QUERY");
-        assertThat(e.dbQuery).isEqualTo("SELECT * FROM order_itemz");
+        assertThat(e.dbQuery).isEqualTo("SELECT * FROM shipmentz");
         assertThat(e.dbRetcode).isEqualTo(1146);
-        assertThat(e.dbConnectionId).isEqualTo(48211L);
+        assertThat(e.dbConnectionId).isEqualTo(60317L);
         assertThat(e.level).isEqualTo("WARN");
-        assertThat(e.attributes).containsEntry("db_server_host", "orders-aurora-instance-1").containsEntry("db_query_id", "771203348");
+        assertThat(e.attributes).containsEntry("db_server_host", "parcels-aurora-instance-2").containsEntry("db_query_id", "880412004");
     }
 
     @Test
