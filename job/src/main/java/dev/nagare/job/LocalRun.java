@@ -17,6 +17,7 @@ import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -116,10 +117,20 @@ public final class LocalRun implements AutoCloseable {
         return flink;
     }
 
-    /** The local run's cluster: loopback, the web UI port, one slot per parallel subtask, checkpoints to files. */
+    /**
+     * The local run's cluster: loopback, the web UI port without jar upload, one slot per parallel
+     * subtask, checkpoints to files.
+     */
     static Configuration flinkConfiguration(NagareConfig config) {
         Configuration flink = loopback();
         flink.set(RestOptions.PORT, config.get(NagareOptions.LOCAL_WEB_UI_PORT));
+        // Flink's default lets anyone who reaches the REST port upload a jar and run it: code
+        // execution as this user. Loopback alone does not stop that, since any local process and
+        // any web page the browser opens can POST to 127.0.0.1. Without submission the /jars
+        // handlers are not there at all (POST /jobs, Flink's client API, remains: loopback is what
+        // limits it to this machine). Cancelling from the UI stays: it only stops this run's own
+        // job, which Ctrl-C does as well.
+        flink.set(WebOptions.SUBMIT_ENABLE, false);
         flink.set(TaskManagerOptions.NUM_TASK_SLOTS, config.get(NagareOptions.LOCAL_PARALLELISM));
         // The status line reads metrics through REST; refresh them faster than the 10 s default.
         flink.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));

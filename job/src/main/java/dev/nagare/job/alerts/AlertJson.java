@@ -46,42 +46,94 @@ public final class AlertJson {
         return write(alert(alert));
     }
 
-    /** A Slack-compatible message: severity, title, summary, group, count, window and runbook link. */
+    /** {@link #slack(Row, String)} without a runbook base: only absolute runbooks are links. */
     public static String slack(Row alert) {
+        return slack(alert, "");
+    }
+
+    /**
+     * A Slack-compatible message: severity, title, summary, group, count, window and runbook link.
+     * Every value is escaped ({@link SlackText#escape}) and cut to Slack's limits, and every mrkdwn
+     * text is {@code verbatim}, so Slack does not turn bare URLs, channel names or mentions in log
+     * text into links or pings: what the logs say is shown, never acted on.
+     *
+     * @param runbookBase the URL relative runbooks ({@code docs/RULES.md#...}) are resolved
+     *                    against ({@code alerts.runbook-base-url}); empty: they are shown as text
+     */
+    public static String slack(Row alert, String runbookBase) {
         String severity = String.valueOf(alert.getField("severity"));
         String title = String.valueOf(alert.getField("title"));
-        String summary = String.valueOf(alert.getField("summary"));
-        ObjectNode message = JSON.createObjectNode();
+        Object summary = alert.getField("summary");
         Object account = alert.getField("account");
-        String where = account == null ? "" : " (account " + account + ")";
-        message.put("text", "[" + severity.toUpperCase() + "] " + title + where + ": " + summary);
+        ObjectNode message = JSON.createObjectNode();
+        // The notification text: what a phone or a client without blocks shows.
+        String where = account == null ? "" : " (account " + SlackText.escaped(account.toString(), SlackText.FIELD_VALUE) + ")";
+        String head = "[" + SlackText.escaped(severity.toUpperCase(), 20) + "] "
+                + SlackText.escaped(title, SlackText.HEADER_TEXT) + where + ": ";
+        message.put("text", head + SlackText.escaped(text(summary), SlackText.MESSAGE_TEXT - head.length()));
         ArrayNode blocks = message.putArray("blocks");
+        // A header is plain_text: nothing in it is parsed, so the rule's title is only cut.
         ObjectNode header = blocks.addObject().put("type", "header");
-        header.putObject("text").put("type", "plain_text").put("text", emoji(severity) + " " + title);
+        header.putObject("text").put("type", "plain_text")
+                .put("text", SlackText.plain(emoji(severity) + " " + title, SlackText.HEADER_TEXT));
         ObjectNode section = blocks.addObject().put("type", "section");
-        section.putObject("text").put("type", "mrkdwn").put("text", summary);
+        mrkdwn(section.putObject("text"), SlackText.escaped(text(summary), SlackText.SECTION_TEXT));
         ArrayNode fields = blocks.addObject().put("type", "section").putArray("fields");
         field(fields, "Severity", severity);
         field(fields, "Rule", String.valueOf(alert.getField("rule_id")));
         if (account != null) {
-            field(fields, "Account", escapeMrkdwn(account.toString()));
+            field(fields, "Account", account.toString());
         }
         field(fields, "Group", String.valueOf(alert.getField("group_key")));
         field(fields, "Events", String.valueOf(alert.getField("event_count")));
         field(fields, "Window", iso(alert.getField("window_start")) + " to " + iso(alert.getField("window_end")));
-        field(fields, "Runbook", "<" + alert.getField("runbook") + "|runbook>");
+        mrkdwn(fields.addObject(), "*Runbook*\n" + runbook((String) alert.getField("runbook"), runbookBase));
         ArrayNode context = blocks.addObject().put("type", "context").putArray("elements");
-        context.addObject().put("type", "mrkdwn").put("text", "alert_id " + alert.getField("alert_id"));
+        mrkdwn(context.addObject(), "alert_id " + SlackText.escaped(String.valueOf(alert.getField("alert_id")), SlackText.FIELD_VALUE));
         return write(message);
     }
 
-    /** Slack's control characters in text taken from logs: no mention, link or markup can be planted. */
-    static String escapeMrkdwn(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    /** A text object needs at least one character. */
+    private static String text(Object value) {
+        return value == null || value.toString().isEmpty() ? "(none)" : value.toString();
+    }
+
+    private static void mrkdwn(ObjectNode object, String text) {
+        object.put("type", "mrkdwn").put("text", text).put("verbatim", true);
     }
 
     private static void field(ArrayNode fields, String name, String value) {
-        fields.addObject().put("type", "mrkdwn").put("text", "*" + name + "*\n" + value);
+        mrkdwn(fields.addObject(), "*" + name + "*\n" + SlackText.escaped(text(value), SlackText.FIELD_VALUE));
+    }
+
+    /**
+     * The runbook as a link when it is, or resolves to, an http(s) URL of a sensible length;
+     * otherwise as text. A rule's runbook is normally relative to the repository
+     * ({@code docs/RULES.md#app_error_rate}), which opens nowhere from Slack.
+     */
+    static String runbook(String runbook, String base) {
+        String url = runbookUrl(runbook, base);
+        if (url != null && url.length() <= SlackText.FIELD_VALUE / 2) {
+            // Inside <url|label> the URL ends at '|' or '>': those are percent-encoded, '&' escaped.
+            String link = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20");
+            return "<" + link + "|runbook>";
+        }
+        return SlackText.escaped(text(runbook), SlackText.FIELD_VALUE);
+    }
+
+    /** The runbook's absolute http(s) URL, or null when it has none (no base, another scheme). */
+    static String runbookUrl(String runbook, String base) {
+        if (runbook == null || runbook.isBlank()) {
+            return null;
+        }
+        String r = runbook.trim();
+        if (r.matches("(?i)https?://\\S+")) {
+            return r;
+        }
+        if (r.matches("[a-zA-Z][a-zA-Z0-9+.-]*:.*") || base == null || base.isEmpty()) {
+            return null; // javascript:, mailto:, ... are never links; a relative path needs a base
+        }
+        return (base.endsWith("/") ? base : base + "/") + r.replaceFirst("^(\\./|/)+", "");
     }
 
     private static String emoji(String severity) {

@@ -36,6 +36,8 @@ public final class Destination implements Serializable {
     final String url;
     final WebhookFormat format;
     final Map<String, String> headers;
+    /** alerts.runbook-base-url: what relative runbooks in Slack messages are resolved against. */
+    final String runbookBase;
     final String function;
     final String region;
     final String endpoint;
@@ -56,6 +58,7 @@ public final class Destination implements Serializable {
         this.url = url;
         this.format = format;
         this.headers = headers;
+        this.runbookBase = config.get(NagareOptions.RUNBOOK_BASE_URL);
         this.function = function;
         this.region = region;
         this.endpoint = endpoint;

@@ -34,7 +34,7 @@ final class WebhookSender implements Sender {
 
     @Override
     public CompletableFuture<Attempt> send(Row alert) {
-        String body = destination.format == WebhookFormat.SLACK ? AlertJson.slack(alert) : AlertJson.plain(alert);
+        String body = destination.format == WebhookFormat.SLACK ? AlertJson.slack(alert, destination.runbookBase) : AlertJson.plain(alert);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(destination.requestTimeout)
                 .header("Content-Type", "application/json; charset=utf-8")

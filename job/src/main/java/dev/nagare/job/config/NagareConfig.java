@@ -65,6 +65,8 @@ public final class NagareConfig implements Serializable {
         check(NagareOptions.DELIVERY_MAX_BACKOFF, NagareConfig::atLeastOneMilli, "must be a duration such as 60 s");
         check(NagareOptions.DELIVERY_RATE_LIMIT, (Double v) -> v > 0 && v <= 1000, "must be a number of requests per second above 0 and at most 1000");
         check(NagareOptions.DELIVERY_MAX_IN_FLIGHT, (Integer v) -> v >= 1 && v <= 100_000, "must be an integer from 1 to 100000");
+        check(NagareOptions.RUNBOOK_BASE_URL, (String v) -> v.isEmpty() || isHttpUrl(v),
+                "must be empty (no runbook links) or an http:// or https:// URL such as https://github.com/acme/nagare/blob/main/");
         check(NagareOptions.WATERMARK_DELAY, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 30 s");
         check(NagareOptions.IDLE_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.CHECKPOINT_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
@@ -216,6 +218,18 @@ public final class NagareConfig implements Serializable {
                 .filter(k -> k.startsWith(prefix))
                 .map(k -> k.substring(prefix.length()))
                 .collect(Collectors.toList());
+    }
+
+    /** An absolute http(s) URL with a host, and nothing that would end a Slack link early ({@code | < >}, spaces). */
+    private static boolean isHttpUrl(String v) {
+        if (!v.matches("(?i)https?://[^\\s|<>]+")) {
+            return false;
+        }
+        try {
+            return java.net.URI.create(v).getHost() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static boolean isNowOrInstant(String v) {

@@ -259,6 +259,14 @@ public final class NagareOptions {
                     .defaultValues()
                     .withDescription("Send only alerts of rules with one of these tags (';'-separated); empty means every rule.");
 
+    public static final ConfigOption<String> RUNBOOK_BASE_URL =
+            ConfigOptions.key("alerts.runbook-base-url")
+                    .stringType()
+                    .defaultValue("")
+                    .withDescription("URL that relative rule runbooks (docs/RULES.md#app_error_rate) are resolved against in Slack "
+                            + "messages, e.g. https://github.com/acme/nagare/blob/main/ for the repository the rules come from; "
+                            + "empty: a relative runbook is shown as text, without a link. An http:// or https:// URL.");
+
     public static final ConfigOption<String> LAMBDA_FUNCTION =
             ConfigOptions.key("alerts.lambda.function")
                     .stringType()
@@ -413,7 +421,7 @@ public final class NagareOptions {
                     LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_COMPACTION, LAKE_COMMIT_LOG_RETENTION,
                     PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS, MAX_RECORD_BYTES, MAX_EVENTS_PER_RECORD, MAX_FUTURE,
                     RULES_DIRECTORY, RULES_DISABLED, RULES_DEFAULT_STATE_TTL,
-                    ALERTS_PRINT, WEBHOOK_URL, WEBHOOK_FORMAT, WEBHOOK_HEADERS, WEBHOOK_MIN_SEVERITY, WEBHOOK_TAGS,
+                    ALERTS_PRINT, WEBHOOK_URL, WEBHOOK_FORMAT, WEBHOOK_HEADERS, WEBHOOK_MIN_SEVERITY, WEBHOOK_TAGS, RUNBOOK_BASE_URL,
                     LAMBDA_FUNCTION, LAMBDA_REGION, LAMBDA_ENDPOINT, LAMBDA_MIN_SEVERITY, LAMBDA_TAGS,
                     DELIVERY_CONNECT_TIMEOUT, DELIVERY_REQUEST_TIMEOUT, DELIVERY_MAX_WAIT, DELIVERY_INITIAL_BACKOFF,
                     DELIVERY_MAX_BACKOFF, DELIVERY_RATE_LIMIT, DELIVERY_MAX_IN_FLIGHT,

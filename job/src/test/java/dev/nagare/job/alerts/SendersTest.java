@@ -90,6 +90,25 @@ class SendersTest {
     }
 
     @Test
+    void hostileLogTextReachesTheWebhookEscapedAndWithinSlacksLimits() throws Exception {
+        server.respondWith(r -> HttpStub.Response.of(200));
+        NagareConfig config = NagareConfig.defaults().with("alerts.webhook.url", server.baseUrl() + "/services/T1/B2/hostile")
+                .with("alerts.runbook-base-url", SlackMessageTest.BASE);
+        String huge = SlackMessageTest.HOSTILE + "😀".repeat(60_000);
+        try (WebhookSender sender = new WebhookSender(Destination.fromConfig(config, name -> null).get(0))) {
+            assertThat(sender.send(SlackMessageTest.hostileAlert(huge, SlackMessageTest.HOSTILE)).get().delivered).isTrue();
+        }
+        HttpStub.Request request = server.requests().stream().filter(r -> r.path.equals("/services/T1/B2/hostile")).findFirst().orElseThrow();
+        // What went over the wire, decoded as UTF-8 by the server: valid JSON, within the limits, nothing planted.
+        com.fasterxml.jackson.databind.JsonNode message = new ObjectMapper().readTree(request.body);
+        SlackMessageTest.assertWithinSlackLimits(message);
+        for (String text : SlackMessageTest.mrkdwnTexts(message)) {
+            SlackMessageTest.assertNoPlantedMarkup(text.replace(SlackMessageTest.RUNBOOK_LINK, ""));
+        }
+        assertThat(request.body).contains(SlackMessageTest.RUNBOOK_LINK).doesNotContain("\uFFFD").doesNotContain("?");
+    }
+
+    @Test
     void webhookStatusesAndRetryAfter() throws Exception {
         try (WebhookSender sender = new WebhookSender(webhook(server.baseUrl() + "/hook"))) {
             server.respondWith(r -> new HttpStub.Response(429, Map.of("Retry-After", "7")));
