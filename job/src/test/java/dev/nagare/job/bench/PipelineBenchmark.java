@@ -114,7 +114,8 @@ public final class PipelineBenchmark {
         }
     }
 
-    private static void delete(Path dir) {
+    /** Deletes a benchmark's temporary folder, as far as it can. */
+    static void delete(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);

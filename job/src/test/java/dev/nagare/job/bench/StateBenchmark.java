@@ -6,6 +6,7 @@ import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
+import dev.nagare.job.source.demo.DemoRecord;
 import dev.nagare.job.testing.MiniClusters;
 
 import org.apache.flink.api.common.JobID;
@@ -28,9 +29,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,8 +40,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Checkpoint size and duration with a large state: {@code EVENTS} Aurora MySQL audit CONNECT
@@ -160,8 +157,8 @@ public final class StateBenchmark {
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
         } finally {
             cluster.close();
-            delete(lake);
-            delete(checkpoints);
+            PipelineBenchmark.delete(lake);
+            PipelineBenchmark.delete(checkpoints);
         }
     }
 
@@ -183,7 +180,7 @@ public final class StateBenchmark {
         public KinesisRecord map(Long index) throws Exception {
             if (index >= records) {
                 Thread.sleep(50);
-                return KinesisRecord.of(gzip(envelope("CONTROL_MESSAGE", List.of(), List.of(), List.of())), System.currentTimeMillis());
+                return KinesisRecord.of(DemoRecord.gzip(envelope("CONTROL_MESSAGE", List.of(), List.of(), List.of())), System.currentTimeMillis());
             }
             long stepMicros = SPAN.toNanos() / 1000 / (records * EVENTS_PER_RECORD);
             List<String> lines = new ArrayList<>(EVENTS_PER_RECORD);
@@ -199,7 +196,7 @@ public final class StateBenchmark {
                 ids.add(String.format("%020d%036d", micros / 1000, n));
                 times.add(micros / 1000);
             }
-            byte[] data = gzip(envelope("DATA_MESSAGE", lines, ids, times));
+            byte[] data = DemoRecord.gzip(envelope("DATA_MESSAGE", lines, ids, times));
             GENERATED.incrementAndGet();
             return KinesisRecord.of(data, micros / 1000);
         }
@@ -220,26 +217,6 @@ public final class StateBenchmark {
                 e.put("message", lines.get(i));
             }
             return JSON.writeValueAsBytes(root);
-        }
-
-        private static byte[] gzip(byte[] data) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
-            try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-                gz.write(data);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return out.toByteArray();
-        }
-    }
-
-    private static void delete(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            System.err.println("could not delete all of " + dir + ": " + e.getMessage());
         }
     }
 }

@@ -131,7 +131,8 @@ public final class DemoRecord {
         }
     }
 
-    private static byte[] gzip(byte[] data) {
+    /** Gzip, as CloudWatch Logs compresses every subscription record. */
+    public static byte[] gzip(byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
             gz.write(data);
