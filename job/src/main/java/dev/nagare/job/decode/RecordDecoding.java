@@ -109,7 +109,8 @@ public final class RecordDecoding implements Serializable {
             reason = "unexpected " + describe(t);
         }
         // An unparseable event is still text: mask secrets in it, as in every other stored column.
-        return Decoded.deadLetter(deadLetter(ingestMillis, "parse", reason, event, redacted(event.message())), logType);
+        // The reason too: parser and JSON errors quote the input they stopped at.
+        return Decoded.deadLetter(deadLetter(ingestMillis, "parse", redactedText(reason), event, redacted(event.message())), logType);
     }
 
     private static PartialChunk partialChunk(String message) {
@@ -136,7 +137,7 @@ public final class RecordDecoding implements Serializable {
         return Row.of(
                 Schemas.utc(ingestMillis),
                 "decode",
-                reason,
+                redactedText(reason), // decoder errors may quote the input
                 null,
                 null,
                 null,
