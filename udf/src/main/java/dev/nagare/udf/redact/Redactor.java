@@ -449,22 +449,37 @@ public final class Redactor implements Serializable {
         StringBuilder out = null;
         int copied = 0;
         int i = 0;
+        // Driven by the separators, which are rare, rather than by the names, which are every word:
+        // each '=' or ':' looks back over at most a quote, blanks and MAX_NAME name chars.
         while (i < n) {
-            if (!isNameChar(text.charAt(i))) {
+            char c = text.charAt(i);
+            if (c != '=' && c != ':') {
                 i++;
                 continue;
             }
-            int start = i;
-            while (i < n && isNameChar(text.charAt(i))) {
+            int value = valueAfter(text, i);
+            if (value < 0) {
                 i++;
+                continue;
             }
             int end = i;
-            int value = end - start <= MAX_NAME ? valueStart(text, end) : -1;
-            if (value < 0 || !isSecretName(text, start, end)) {
-                continue;
+            while (end > copied && (text.charAt(end - 1) == ' ' || text.charAt(end - 1) == '\t')) {
+                end--;
             }
-            int[] span = valueSpan(text, value, start, end);
+            if (end > copied && (text.charAt(end - 1) == '"' || text.charAt(end - 1) == '\'')) {
+                end--; // the name's closing quote, maybe JSON-escaped
+                if (end > copied && text.charAt(end - 1) == '\\') {
+                    end--;
+                }
+            }
+            int start = end;
+            while (start > copied && end - start <= MAX_NAME && isNameChar(text.charAt(start - 1))) {
+                start--;
+            }
+            int[] span = start < end && end - start <= MAX_NAME && isSecretName(text, start, end)
+                    ? valueSpan(text, value, start, end) : null;
             if (span == null) {
+                i++;
                 continue;
             }
             if (out == null) {
@@ -472,7 +487,7 @@ public final class Redactor implements Serializable {
             }
             out.append(text, copied, span[0]).append(MASK);
             copied = span[1];
-            i = Math.max(span[1], end);
+            i = Math.max(span[1], i + 1);
         }
         return out == null ? text : out.append(text, copied, n).toString();
     }
@@ -481,34 +496,18 @@ public final class Redactor implements Serializable {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
     }
 
-    /** After a name ending at {@code end}: where its value starts (past the separator), or -1. */
-    private static int valueStart(String text, int end) {
+    /** Where the value after the separator at {@code sep} starts, or -1 when it is no separator. */
+    private static int valueAfter(String text, int sep) {
         int n = text.length();
-        int i = end;
-        if (i + 1 < n && text.charAt(i) == '\\' && text.charAt(i + 1) == '"') {
-            i += 2; // the name's closing quote, JSON-escaped
-        } else if (i < n && (text.charAt(i) == '"' || text.charAt(i) == '\'')) {
-            i++;
-        }
-        i = skipBlanks(text, i);
-        if (i >= n) {
-            return -1;
-        }
-        char sep = text.charAt(i);
-        if (sep == ':') {
-            if (text.startsWith("//", i + 1)) {
+        int i = sep + 1;
+        if (text.charAt(sep) == ':') {
+            if (text.startsWith("//", i)) {
                 return -1; // a URL scheme, not a separator
             }
-            i++;
-        } else if (sep == '=') {
-            i++;
-            if (i < n && text.charAt(i) == '>') {
-                i++; // 'name' => 'value'
-            } else if (i < n && text.charAt(i) == '=') {
-                return -1; // a comparison
-            }
-        } else {
-            return -1;
+        } else if (i < n && text.charAt(i) == '>') {
+            i++; // 'name' => 'value'
+        } else if (i < n && text.charAt(i) == '=' || sep > 0 && "=!<>".indexOf(text.charAt(sep - 1)) >= 0) {
+            return -1; // a comparison
         }
         return skipBlanks(text, i);
     }
