@@ -1,6 +1,7 @@
 package dev.nagare.job.config;
 
 import dev.nagare.udf.parse.EventParser;
+import dev.nagare.udf.redact.Redactor;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -58,6 +59,10 @@ public final class NagareConfig implements Serializable {
                 "must be a size from 1 mb to 2047 mb");
         check(NagareOptions.MAX_EVENTS_PER_RECORD, (Integer v) -> v >= 1, "must be an integer >= 1");
         check(NagareOptions.MAX_FUTURE, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 15 min");
+        check(NagareOptions.REDACT_SECRET_KEYS, (List<String> v) -> v.stream().allMatch(NagareConfig::isSecretKeyWord),
+                "must be key words of letters, digits, '_', '-' or '.' separated by ';'");
+        check(NagareOptions.REDACT_EXTRA_PATTERNS, (List<String> v) -> v.stream().allMatch(NagareConfig::isMaskingPattern),
+                "must be Java regexes separated by ';', each matching at least one character");
         check(NagareOptions.DELIVERY_CONNECT_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 5 s");
         check(NagareOptions.DELIVERY_REQUEST_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 s");
         check(NagareOptions.DELIVERY_MAX_WAIT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 min");
@@ -244,9 +249,29 @@ public final class NagareConfig implements Serializable {
         }
     }
 
-    /** The event parser of this configuration: its routes and bounds. */
+    /** The event parser of this configuration: its routes, bounds and redaction. */
     public EventParser parser() {
-        return new EventParser(routes(), get(NagareOptions.MAX_LINE_CHARS), get(NagareOptions.MAX_FUTURE).toMillis());
+        return new EventParser(routes(), get(NagareOptions.MAX_LINE_CHARS), get(NagareOptions.MAX_FUTURE).toMillis(), redactor());
+    }
+
+    /** The one redaction of this configuration, for every stored, sent and logged text. */
+    public Redactor redactor() {
+        return new Redactor(get(NagareOptions.REDACT_SECRET_KEYS),
+                get(NagareOptions.REDACT_EXTRA_PATTERNS).stream().map(Pattern::compile).collect(Collectors.toList()));
+    }
+
+    private static boolean isSecretKeyWord(String word) {
+        return word.matches("[A-Za-z0-9_.-]+");
+    }
+
+    /** Compiles, and cannot match the empty string (it would mask nothing, or everywhere). */
+    private static boolean isMaskingPattern(String regex) {
+        try {
+            Pattern pattern = Pattern.compile(regex);
+            return !pattern.matcher("").matches();
+        } catch (PatternSyntaxException e) {
+            return false;
+        }
     }
 
     /** The configured routes in front of the defaults. */

@@ -2,6 +2,7 @@ package dev.nagare.job.config;
 
 import dev.nagare.udf.decode.RecordDecoder;
 import dev.nagare.udf.parse.EventParser;
+import dev.nagare.udf.redact.Redactor;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -194,6 +195,27 @@ public final class NagareOptions {
                     .withDescription("How far the time written inside a log line may run ahead of its record's time (the CloudWatch "
                             + "Logs event time, else the Kinesis arrival time). A line further ahead keeps its claimed time in "
                             + "rejected_event_time, is timed by its record and flagged, so it cannot move the watermark.");
+
+    // --- redact -----------------------------------------------------------------------------
+
+    public static final ConfigOption<List<String>> REDACT_SECRET_KEYS =
+            ConfigOptions.key("redact.secret-keys")
+                    .stringType()
+                    .asList()
+                    .defaultValues(Redactor.DEFAULT_SECRET_KEYS.toArray(new String[0]))
+                    .withDescription("Key words that make a name secret, separated by ';': the value of a JSON attribute, "
+                            + "'name=value', 'name: value' or header whose name holds one of them as a word (names are split at "
+                            + "_ - . and camelCase; case and separators do not count, so api_key also names apiKey and X-Api-Key) "
+                            + "is masked whatever it is. Setting this replaces the default list.");
+
+    public static final ConfigOption<List<String>> REDACT_EXTRA_PATTERNS =
+            ConfigOptions.key("redact.extra-patterns")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription("More secrets by shape: Java regexes separated by ';', masked in every stored and sent "
+                            + "text after the built-in patterns; a pattern with groups masks only its group 1 (to keep a prefix). "
+                            + "They run on every line, so use possessive quantifiers and no nested repetition.");
 
     // --- rules ------------------------------------------------------------------------------
 
@@ -420,6 +442,7 @@ public final class NagareOptions {
                     KINESIS_ACCESS_KEY_ID, KINESIS_SECRET_ACCESS_KEY, REPLAY_FILES,
                     LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_COMPACTION, LAKE_COMMIT_LOG_RETENTION,
                     PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS, MAX_RECORD_BYTES, MAX_EVENTS_PER_RECORD, MAX_FUTURE,
+                    REDACT_SECRET_KEYS, REDACT_EXTRA_PATTERNS,
                     RULES_DIRECTORY, RULES_DISABLED, RULES_DEFAULT_STATE_TTL,
                     ALERTS_PRINT, WEBHOOK_URL, WEBHOOK_FORMAT, WEBHOOK_HEADERS, WEBHOOK_MIN_SEVERITY, WEBHOOK_TAGS, RUNBOOK_BASE_URL,
                     LAMBDA_FUNCTION, LAMBDA_REGION, LAMBDA_ENDPOINT, LAMBDA_MIN_SEVERITY, LAMBDA_TAGS,

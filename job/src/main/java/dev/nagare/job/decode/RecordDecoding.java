@@ -9,16 +9,22 @@ import dev.nagare.udf.parse.EventParser;
 import dev.nagare.udf.parse.FireLensParser;
 import dev.nagare.udf.parse.FireLensParser.PartialChunk;
 import dev.nagare.udf.parse.ParseException;
-import dev.nagare.udf.redact.Redactor;
 
 import org.apache.flink.types.Row;
 import org.apache.flink.util.ExceptionUtils;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.function.Consumer;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Turns one Kinesis record into {@link Decoded} items: decode (gzip envelope, KPL, text), then
@@ -60,12 +66,12 @@ public final class RecordDecoding implements Serializable {
         try {
             decoded = decoder().decode(record);
         } catch (DecodeException e) {
-            items.accept(Decoded.deadLetter(deadLetter(ingestMillis, "decode", e.getMessage(), null, record), null));
+            items.accept(Decoded.deadLetter(undecodable(ingestMillis, e.getMessage(), record), null));
             return;
         } catch (Throwable t) {
             // A decoder bug must not take the job down: the record is kept for a later replay.
             ExceptionUtils.rethrowIfFatalErrorOrOOM(t);
-            items.accept(Decoded.deadLetter(deadLetter(ingestMillis, "decode", "unexpected " + describe(t), null, record), null));
+            items.accept(Decoded.deadLetter(undecodable(ingestMillis, "unexpected " + describe(t), record), null));
             return;
         }
         if (decoded.kind() == DecodedRecord.Kind.CWL_CONTROL) {
@@ -103,7 +109,8 @@ public final class RecordDecoding implements Serializable {
             reason = "unexpected " + describe(t);
         }
         // An unparseable event is still text: mask secrets in it, as in every other stored column.
-        return Decoded.deadLetter(deadLetter(ingestMillis, "parse", reason, event, redacted(event.message())), logType);
+        // The reason too: parser and JSON errors quote the input they stopped at.
+        return Decoded.deadLetter(deadLetter(ingestMillis, "parse", redactedText(reason), event, redacted(event.message())), logType);
     }
 
     private static PartialChunk partialChunk(String message) {
@@ -115,16 +122,105 @@ public final class RecordDecoding implements Serializable {
         }
     }
 
-    private static byte[] redacted(String message) {
+    /**
+     * The dead letter of a record that did not decode. Its bytes are compressed or binary (a cut
+     * gzip stream, a KPL aggregate with a bad checksum, an envelope of an unknown type), so secrets
+     * in them cannot be masked in place, and deflate keeps text literally: the bytes themselves are
+     * never stored. Kept instead, in raw_base64: a first line {@code sha256:<hex of the record>}
+     * (to find the record in the stream or a replay file; raw_size is its size), then a masked text
+     * preview: what inflates of a gzip record before it breaks, else the bytes as text, bounded,
+     * then redacted like any row. {@code truncated} is true: the record is not kept whole.
+     */
+    private Row undecodable(long ingestMillis, String reason, byte[] record) {
+        String preview = PREVIEW_HASH_PREFIX + sha256(record) + "\n" + redactedText(previewText(record));
+        byte[] kept = preview.getBytes(StandardCharsets.UTF_8);
+        return Row.of(
+                Schemas.utc(ingestMillis),
+                "decode",
+                redactedText(reason), // decoder errors may quote the input
+                null,
+                null,
+                null,
+                Base64.getEncoder().encodeToString(kept),
+                record.length,
+                true);
+    }
+
+    /** The first line of a decode-stage dead letter's raw_base64, before the record's SHA-256 in hex. */
+    public static final String PREVIEW_HASH_PREFIX = "sha256:";
+
+    /** Chars of a decode-stage dead letter's preview. */
+    static final int PREVIEW_CHARS = 64 * 1024;
+
+    /**
+     * The record's text as far as it can be read: gzip inflated until it breaks, else the bytes;
+     * JSON string escapes undone once, other control characters shown as '.'.
+     */
+    static String previewText(byte[] record) {
+        byte[] bytes = record;
+        if (record.length >= 2 && (record[0] & 0xff) == 0x1f && (record[1] & 0xff) == 0x8b) {
+            ByteArrayOutputStream inflated = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(record))) {
+                int read;
+                while (inflated.size() < PREVIEW_CHARS * 4 && (read = in.read(buffer)) > 0) {
+                    inflated.write(buffer, 0, read);
+                }
+            } catch (IOException | RuntimeException e) {
+                // Cut or corrupt: what inflated before the break is the preview.
+            }
+            bytes = inflated.toByteArray();
+        }
+        String text = new String(bytes, 0, Math.min(bytes.length, PREVIEW_CHARS * 4), StandardCharsets.UTF_8);
+        // The log lines sit inside the envelope's JSON strings: their escapes are undone once, so
+        // the redactor sees "password":"x" as the application wrote it, not \"password\":\"x\".
+        StringBuilder out = new StringBuilder(Math.min(text.length(), PREVIEW_CHARS));
+        for (int i = 0; i < text.length() && out.length() < PREVIEW_CHARS; i++) {
+            char c = text.charAt(i);
+            if (c == '\\' && i + 1 < text.length()) {
+                char e = text.charAt(i + 1);
+                if (e == '"' || e == '\\' || e == '/') {
+                    out.append(e);
+                    i++;
+                    continue;
+                }
+                if (e == 'n' || e == 't') {
+                    out.append(e == 'n' ? '\n' : '\t');
+                    i++;
+                    continue;
+                }
+            }
+            out.append(c < 0x20 && c != '\n' && c != '\t' ? '.' : c);
+        }
+        return out.toString();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            StringBuilder hex = new StringBuilder(64);
+            for (byte b : MessageDigest.getInstance("SHA-256").digest(bytes)) {
+                hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+            }
+            return hex.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    private byte[] redacted(String message) {
+        return redactedText(message).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private String redactedText(String message) {
         String text;
         try {
-            text = Redactor.redact(message);
+            text = parser.redactor().mask(message);
         } catch (Throwable t) {
             ExceptionUtils.rethrowIfFatalErrorOrOOM(t);
             // Never store what could not be masked.
             text = "(withheld: the text could not be redacted: " + describe(t) + ")";
         }
-        return text.getBytes(StandardCharsets.UTF_8);
+        return text;
     }
 
     /** A dead-letter row. */

@@ -94,7 +94,21 @@ class NagareConfigTest {
         assertThatThrownBy(() -> NagareConfig.fromGroups(group("sources", "type", "demo")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("Invalid configuration: unknown property group 'sources'; known groups: "
-                        + "source, lake, parse, rules, alerts, job, local");
+                        + "source, lake, parse, redact, rules, alerts, job, local");
+    }
+
+    @Test
+    void redactionRulesAreValidated() {
+        assertThat(NagareConfig.defaults().with("redact.secret-keys", "pin;x-vault-token").redactor().mask("pin=1234 password=x"))
+                .isEqualTo("pin=***** password=x");
+        assertThat(NagareConfig.defaults().with("redact.extra-patterns", "ticket-([0-9]{4}+)").redactor().mask("ticket-9876"))
+                .isEqualTo("ticket-*****");
+        assertThatThrownBy(() -> NagareConfig.defaults().with("redact.extra-patterns", "([a-z]"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("must be Java regexes");
+        assertThatThrownBy(() -> NagareConfig.defaults().with("redact.extra-patterns", "x*"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("at least one character");
+        assertThatThrownBy(() -> NagareConfig.defaults().with("redact.secret-keys", "pass word"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("key words");
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.nagare.udf.parse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nagare.udf.redact.Redactor;
 
 import java.io.IOException;
 import java.util.Iterator;
@@ -63,7 +62,7 @@ public final class AppJsonParser {
         out.level = level(json);
         String message = message(json);
         String stack = stackTrace(json);
-        out.message = Redactor.redact(stack == null ? message : (message == null ? stack : message + "\n" + stack));
+        out.message = stack == null ? message : (message == null ? stack : message + "\n" + stack);
         String service = firstText(json, SERVICE_FIELDS);
         if (service != null) {
             out.service = service;
@@ -80,7 +79,7 @@ public final class AppJsonParser {
             if (value.isNull()) {
                 continue;
             }
-            out.attributes.put(key, Redactor.redact(value.isValueNode() ? value.asText() : value.toString()));
+            out.attributes.put(key, value.isValueNode() ? value.asText() : value.toString());
         }
     }
 

@@ -72,6 +72,7 @@ public final class EventParser implements Serializable {
     private final List<Route> routes;
     private final int maxLineChars;
     private final long maxFutureMillis;
+    private final Redactor redactor;
     // The parsers hold no state, so one of each serves every thread.
     private static final MySqlAuditParser MYSQL = new MySqlAuditParser();
     private static final AppJsonParser APP = new AppJsonParser();
@@ -95,6 +96,16 @@ public final class EventParser implements Serializable {
      * @param maxFutureMillis a line's own time further ahead of its record's time is not trusted
      */
     public EventParser(List<Route> routes, int maxLineChars, long maxFutureMillis) {
+        this(routes, maxLineChars, maxFutureMillis, Redactor.DEFAULT);
+    }
+
+    /**
+     * @param routes tried in order before {@link #DEFAULT_ROUTES}
+     * @param maxLineChars longer lines are cut to this many chars before parsing and flagged
+     * @param maxFutureMillis a line's own time further ahead of its record's time is not trusted
+     * @param redactor masks every text field of every parsed event (the parsers themselves do not)
+     */
+    public EventParser(List<Route> routes, int maxLineChars, long maxFutureMillis, Redactor redactor) {
         if (maxLineChars < 1 || maxFutureMillis < 0) {
             throw new IllegalArgumentException("maxLineChars must be positive and maxFutureMillis not negative");
         }
@@ -105,6 +116,12 @@ public final class EventParser implements Serializable {
         this.routes = List.copyOf(all);
         this.maxLineChars = maxLineChars;
         this.maxFutureMillis = maxFutureMillis;
+        this.redactor = Objects.requireNonNull(redactor);
+    }
+
+    /** The redaction every parsed event gets; dead letters and anything else stored from raw text use it too. */
+    public Redactor redactor() {
+        return redactor;
     }
 
     public int maxLineChars() {
@@ -165,6 +182,9 @@ public final class EventParser implements Serializable {
         Long recordTime = raw.timestampMillis() != null && raw.timestampMillis() >= EARLIEST_EVENT_TIME
                 ? raw.timestampMillis() : arrivalMillis;
         settleEventTime(out, recordTime, type);
+        // The one redaction step: parsers keep the text as written, and every text field is
+        // masked here, by name and by shape, before a row exists.
+        redactor.mask(out);
         return out;
     }
 
@@ -275,7 +295,7 @@ public final class EventParser implements Serializable {
     private static void text(String message, NormalizedEvent out) {
         out.logType = LogTypes.TEXT;
         out.level = levelInText(message);
-        out.message = Redactor.redact(message);
+        out.message = message;
     }
 
     /** The first level word near the start of a text line (ERROR, WARN, ...), or null. */

@@ -3,7 +3,6 @@ package dev.nagare.udf.parse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nagare.udf.redact.Redactor;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -100,7 +99,7 @@ public final class FireLensParser {
         } else {
             out.logType = LogTypes.TEXT;
             out.level = EventParser.levelInText(line);
-            out.message = Redactor.redact(line);
+            out.message = line;
         }
         if (out.service == null) {
             out.service = service(record);
@@ -121,7 +120,7 @@ public final class FireLensParser {
         for (Map.Entry<String, JsonNode> field : (Iterable<Map.Entry<String, JsonNode>>) record::fields) {
             String key = field.getKey();
             if (!"log".equals(key) && !METADATA.contains(key) && !PARTIAL_KEYS.contains(key) && field.getValue().isValueNode()) {
-                out.attributes.putIfAbsent(key, Redactor.redact(field.getValue().asText()));
+                out.attributes.putIfAbsent(key, field.getValue().asText());
             }
         }
         // Fluent Bit's time_key (UTC, no zone) when the line has no time of its own.

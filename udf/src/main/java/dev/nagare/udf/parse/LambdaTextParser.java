@@ -2,7 +2,6 @@ package dev.nagare.udf.parse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nagare.udf.redact.Redactor;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -68,7 +67,7 @@ public final class LambdaTextParser {
             setTime(out, m.group(1));
             out.requestId = "undefined".equals(m.group(2)) ? null : m.group(2);
             out.level = levelOr(m.group(3), "INFO");
-            out.message = Redactor.redact(m.group(4).replace('\r', '\n'));
+            out.message = m.group(4).replace('\r', '\n');
             return;
         }
         m = PYTHON_LINE.matcher(message);
@@ -76,7 +75,7 @@ public final class LambdaTextParser {
             out.level = levelOr(m.group(1), "INFO");
             setTime(out, m.group(2));
             out.requestId = m.group(3);
-            out.message = Redactor.redact(m.group(4));
+            out.message = m.group(4);
             return;
         }
         m = TIMEOUT.matcher(message);
@@ -88,7 +87,7 @@ public final class LambdaTextParser {
             return;
         }
         out.level = "INFO";
-        out.message = Redactor.redact(message);
+        out.message = message;
     }
 
     /** True for the JSON log format's platform records: {@code {"time", "type": "platform.*", "record"}}. */

@@ -1,6 +1,5 @@
 package dev.nagare.udf.parse;
 
-import dev.nagare.udf.redact.Redactor;
 
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -97,7 +96,7 @@ public final class MySqlAuditParser {
             out.attributes.put("db_connection_type", a.connectionType);
         }
         if ("QUERY".equals(a.operation)) {
-            out.dbQuery = Redactor.redact(a.object);
+            out.dbQuery = a.object;
             out.message = out.dbQuery;
         } else {
             out.dbObject = a.object;

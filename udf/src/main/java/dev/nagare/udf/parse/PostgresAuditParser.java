@@ -1,6 +1,5 @@
 package dev.nagare.udf.parse;
 
-import dev.nagare.udf.redact.Redactor;
 
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -69,7 +68,7 @@ public final class PostgresAuditParser {
             audit(message.substring(AUDIT.length()), out);
             return;
         }
-        out.message = Redactor.redact(message);
+        out.message = message;
         if (FAILED_LOGIN.matcher(message).matches()) {
             // The same operation name as MySQL-family audit logs, so one rule covers both engines.
             out.dbOperation = "FAILED_CONNECT";
@@ -151,12 +150,12 @@ public final class PostgresAuditParser {
             out.attributes.put("pg_object_type", columns.get(5));
         }
         out.dbObject = emptyToNull(columns.get(6));
-        out.dbQuery = Redactor.redact(emptyToNull(columns.get(7)));
+        out.dbQuery = emptyToNull(columns.get(7));
         out.message = out.dbQuery;
         if (columns.size() > 8) {
             String parameters = columns.get(8);
             // <not logged>, <none> and <long field suppressed> are sentinels, not values.
-            out.attributes.put("pg_parameters", parameters.startsWith("<") ? parameters : Redactor.redact(parameters));
+            out.attributes.put("pg_parameters", parameters);
         }
         if (columns.size() > 9) {
             out.attributes.put("pg_rows", columns.get(9));

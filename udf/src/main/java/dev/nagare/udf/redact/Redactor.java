@@ -2,6 +2,12 @@ package dev.nagare.udf.redact;
 
 import dev.nagare.udf.parse.SqlStatements;
 
+import dev.nagare.udf.parse.NormalizedEvent;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -9,51 +15,128 @@ import static dev.nagare.udf.parse.SqlStatements.isSpace;
 import static dev.nagare.udf.parse.SqlStatements.skipSpaces;
 
 /**
- * Masks secrets in free text before it is stored or alerted: passwords in SQL statements, AWS
- * secret access keys, bearer tokens and card numbers (only Luhn-valid ones, so order ids and
- * timestamps survive). Patterns err on the side of masking: a masked non-secret costs less than a
- * stored password.
+ * Masks secrets in text before it is stored, alerted or logged. Two kinds of evidence:
+ * <ul>
+ *   <li>the <em>name</em> a value is given: {@code password=x}, {@code "api_key": "x"},
+ *       {@code Authorization: Basic x}, {@code Cookie: ...}; a name is secret when its words
+ *       (split at {@code _ - .} and camelCase) hold one of the configured secret key words, so
+ *       {@code accessToken} and {@code DB_PASSWORD} are secret and {@code max_tokens} is not;
+ *   <li>the <em>shape</em> of the value: passwords in SQL of every dialect, credentials in URLs,
+ *       bearer tokens, JWTs, AWS secret keys next to an access key id, private key blocks, API
+ *       tokens with a known prefix, Luhn-valid card numbers and configured extra patterns.
+ * </ul>
+ * Only the secret is replaced by {@value #MASK}: key names, schemes, user names, hosts and the rest
+ * of the SQL stay, so the line stays useful. Patterns err on the side of masking: a masked
+ * non-secret costs less than a stored password.
  *
  * <p>Linear in the text and constant stack whatever it holds (a log line is attacker-controlled
- * text): SQL passwords are found by a hand-written scanner, and the remaining patterns use only
+ * text): SQL passwords, names, URLs, JWTs and key blocks are found by hand-written scanners that
+ * never revisit a character more than a fixed number of times, and the built-in regexes use only
  * possessive runs of disjoint character classes, so a failed attempt never backtracks.
  */
-public final class Redactor {
+public final class Redactor implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     public static final String MASK = "*****";
 
-    private static final Pattern AWS_SECRET =
-            Pattern.compile("(?i)(aws_?secret_?(?:access_?)?key[\"']?+\\s*+[:=]\\s*+[\"']?+)[A-Za-z0-9/+=]{40}");
+    /**
+     * Default secret key words (see the class comment for how a name holds one). Compared without
+     * case and without {@code _ - .}, so {@code api_key} also names {@code apiKey} and {@code X-Api-Key}.
+     */
+    public static final List<String> DEFAULT_SECRET_KEYS = List.of(
+            "password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "api_key", "apikey",
+            "secret_key", "private_key", "client_secret", "credential", "credentials", "authorization", "auth",
+            "cookie", "set-cookie", "session_id", "sessionid", "signature",
+            "jwt");
+
+    /** The default rules: {@link #DEFAULT_SECRET_KEYS} and no extra patterns. */
+    public static final Redactor DEFAULT = new Redactor(DEFAULT_SECRET_KEYS, List.of());
+
     private static final Pattern BEARER = Pattern.compile("(?i)(\\bBearer\\s++)[A-Za-z0-9\\-._~+/]{8,}+=*+");
-    private static final Pattern BASIC_AUTH_URL = Pattern.compile("(://[^/\\s:@]++:)[^@\\s/]++(@)");
+    /** API tokens that say what they are by their prefix (GitHub, GitLab, Slack, Stripe, Google, npm, OpenAI-style). */
+    private static final Pattern API_TOKEN = Pattern.compile(
+            "\\b(?:gh[pousr]_[A-Za-z0-9]{20,}+|github_pat_[A-Za-z0-9_]{20,}+|glpat-[A-Za-z0-9_-]{20,}+"
+                    + "|xox[abprs]-[A-Za-z0-9-]{10,}+|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}+|AIza[0-9A-Za-z_-]{35}+"
+                    + "|npm_[A-Za-z0-9]{36}+|sk-[A-Za-z0-9_-]{20,}+)");
+    private static final Pattern AWS_ACCESS_KEY_ID = Pattern.compile("(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}+(?![A-Z0-9])");
     /** Bounded: at most 19 digits and 18 separators per attempt, and each separator is optional in one way only. */
     private static final Pattern CARD = Pattern.compile("(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])");
 
-    private Redactor() {}
+    /** Normalised secret key words (lower case, no separators). */
+    private final String[] secretKeys;
+    private final List<Pattern> extraPatterns;
+
+    /**
+     * @param secretKeys key words that make a name secret (see the class comment)
+     * @param extraPatterns more secrets by shape: the match is masked, or its group 1 when the
+     *     pattern has groups (to keep a prefix); they run on every text, so keep them linear
+     *     (possessive quantifiers, no nested repetition)
+     */
+    public Redactor(List<String> secretKeys, List<Pattern> extraPatterns) {
+        this.secretKeys = secretKeys.stream().map(Redactor::normalizedKey).filter(k -> !k.isEmpty()).distinct().toArray(String[]::new);
+        this.extraPatterns = List.copyOf(extraPatterns);
+    }
+
+    /** The text with every recognised secret replaced by {@value #MASK}, with the default rules; null stays null. */
+    public static String redact(String text) {
+        return DEFAULT.mask(text);
+    }
+
+    /** Masks every text field of a parsed event in place: the one redaction step before a row exists. */
+    public void mask(NormalizedEvent event) {
+        event.message = mask(event.message);
+        event.dbQuery = mask(event.dbQuery);
+        event.dbObject = mask(event.dbObject);
+        for (Map.Entry<String, String> attribute : event.attributes.entrySet()) {
+            attribute.setValue(maskValue(attribute.getKey(), attribute.getValue()));
+        }
+    }
+
+    /** A value given a name (a JSON attribute): all of it when the name is secret, else its secrets. */
+    public String maskValue(String name, String value) {
+        if (value == null || value.isEmpty()) {
+            return value;
+        }
+        return name != null && isSecretName(name, 0, name.length()) ? MASK : mask(value);
+    }
 
     /** The text with every recognised secret replaced by {@value #MASK}; null stays null. */
-    public static String redact(String text) {
+    public String mask(String text) {
         if (text == null || text.isEmpty()) {
             return text;
         }
-        // One cheap pass finds which patterns can match at all; most log lines need none of them.
+        // One cheap pass finds which shapes can match at all; most log lines need few of them.
         int triggers = triggers(text);
-        if (triggers == 0) {
-            return text;
-        }
         String out = text;
         if ((triggers & SQL) != 0) {
             out = maskSqlPasswords(out);
         }
-        if ((triggers & SECRET_KEY) != 0) {
-            out = AWS_SECRET.matcher(out).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + MASK));
+        if ((triggers & KEY_BLOCK) != 0) {
+            out = maskPrivateKeyBlocks(out);
+        }
+        out = maskNamedValues(out);
+        if ((triggers & URL) != 0) {
+            out = maskUrlCredentials(out);
         }
         if ((triggers & TOKEN) != 0) {
             out = BEARER.matcher(out).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + MASK));
         }
-        if ((triggers & URL) != 0) {
-            out = BASIC_AUTH_URL.matcher(out).replaceAll("$1" + MASK + "$2");
+        if ((triggers & JWT) != 0) {
+            out = maskJwts(out);
         }
-        return (triggers & DIGITS) != 0 ? maskCards(out) : out;
+        if ((triggers & API) != 0) {
+            out = API_TOKEN.matcher(out).replaceAll(MASK);
+        }
+        if ((triggers & AWS_KEY_ID) != 0 && AWS_ACCESS_KEY_ID.matcher(out).find()) {
+            out = maskAwsSecretKeys(out);
+        }
+        if ((triggers & DIGITS) != 0) {
+            out = maskCards(out);
+        }
+        for (Pattern extra : extraPatterns) {
+            out = maskExtra(extra, out);
+        }
+        return out;
     }
 
     /**
@@ -87,6 +170,13 @@ public final class Redactor {
             }
             int end = SqlStatements.literalEnd(text, value);
             out.append(text, copied, value).append(MASK);
+            // MySQL's ... IDENTIFIED BY 'new' REPLACE 'old' / SET PASSWORD = 'new' REPLACE 'old': the old one too.
+            int replace = skipSpaces(text, end);
+            int old = replace > end && word(text, replace, "REPLACE") ? skipSpaces(text, replace + 7) : -1;
+            if (old > replace + 7 && isLiteral(text, old)) {
+                out.append(text, end, old).append(MASK);
+                end = SqlStatements.literalEnd(text, old);
+            }
             i = end;
             copied = end;
         }
@@ -127,6 +217,11 @@ public final class Redactor {
         int option = word(text, at, "MASTER_PASSWORD") || word(text, at, "SOURCE_PASSWORD") ? at + 15
                 : word(text, at, "PASSWORD") ? at + 8 : -1;
         if (option >= 0) {
+            if (option < n && (text.charAt(option) == '"' || text.charAt(option) == '\'' || text.charAt(option) == '\\')) {
+                // "password":"x" or 'password': 'x' is a name in JSON or a dict, not SQL: the quote
+                // after it is the name's own, and the value is masked by name.
+                return -1;
+            }
             int i = skipSpaces(text, option);
             if (i < n && text.charAt(i) == '=') {
                 int value = skipSpaces(text, i + 1);
@@ -247,12 +342,15 @@ public final class Redactor {
     }
 
     private static final int SQL = 1;
-    private static final int SECRET_KEY = 2;
+    private static final int KEY_BLOCK = 2;
     private static final int TOKEN = 4;
     private static final int URL = 8;
     private static final int DIGITS = 16;
+    private static final int JWT = 32;
+    private static final int API = 64;
+    private static final int AWS_KEY_ID = 128;
 
-    /** Which families of secrets the text may hold, found in a single scan of its characters. */
+    /** Which families of secret shapes the text may hold, found in a single scan of its characters. */
     static int triggers(String text) {
         int found = 0;
         int digits = 0;
@@ -279,11 +377,6 @@ public final class Redactor {
                         found |= SQL;
                     }
                     break;
-                case 's':
-                    if (text.regionMatches(true, i, "secret", 0, 6)) {
-                        found |= SECRET_KEY;
-                    }
-                    break;
                 case 'b':
                     if (text.regionMatches(true, i, "bearer", 0, 6)) {
                         found |= TOKEN;
@@ -294,10 +387,486 @@ public final class Redactor {
                         found |= URL;
                     }
                     break;
+                case '-':
+                    if (text.startsWith("-----BEGIN ", i)) {
+                        found |= KEY_BLOCK;
+                    }
+                    break;
+                case 'e':
+                    if (text.startsWith("eyJ", i)) {
+                        found |= JWT;
+                    }
+                    break;
+                case 'a':
+                    if (text.startsWith("AKIA", i) || text.startsWith("ASIA", i)) {
+                        found |= AWS_KEY_ID;
+                    } else if (text.startsWith("AIza", i)) {
+                        found |= API;
+                    }
+                    break;
+                case 'g':
+                    if (text.startsWith("gh", i) || text.startsWith("glpat-", i)) {
+                        found |= API;
+                    }
+                    break;
+                case 'x':
+                    if (text.startsWith("xox", i)) {
+                        found |= API;
+                    }
+                    break;
+                case 's':
+                case 'r':
+                    if (text.startsWith("k_", i + 1) || (c == 's' && text.startsWith("k-", i + 1))) {
+                        found |= API;
+                    }
+                    break;
+                case 'n':
+                    if (text.startsWith("npm_", i)) {
+                        found |= API;
+                    }
+                    break;
                 default:
             }
         }
         return found;
+    }
+
+    // --- secrets by name ----------------------------------------------------------------------
+
+    /** Longest name looked at: longer runs of name characters are text, not a name. */
+    private static final int MAX_NAME = 80;
+
+    /**
+     * Masks the value given to a secret name: {@code name=v}, {@code name: v}, {@code "name":"v"},
+     * {@code 'name' => 'v'}, the JSON-escaped {@code \"name\":\"v\"} of a message inside a JSON
+     * string. A quoted value is masked to its closing quote (to the end when unterminated, like
+     * SQL literals); an unquoted one to the next space, quote, {@code , ; &} or bracket, except
+     * cookies (to the end of the line) and {@code Authorization} (its scheme word is kept).
+     * Object and array values are left to the scan, which masks the secret names inside them.
+     */
+    private String maskNamedValues(String text) {
+        int n = text.length();
+        StringBuilder out = null;
+        int copied = 0;
+        int i = 0;
+        // Driven by the separators, which are rare, rather than by the names, which are every word:
+        // each '=' or ':' looks back over at most a quote, blanks and MAX_NAME name chars.
+        while (i < n) {
+            char c = text.charAt(i);
+            if (c != '=' && c != ':') {
+                i++;
+                continue;
+            }
+            int value = valueAfter(text, i);
+            if (value < 0) {
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end > copied && (text.charAt(end - 1) == ' ' || text.charAt(end - 1) == '\t')) {
+                end--;
+            }
+            if (end > copied && (text.charAt(end - 1) == '"' || text.charAt(end - 1) == '\'')) {
+                end--; // the name's closing quote, maybe JSON-escaped
+                if (end > copied && text.charAt(end - 1) == '\\') {
+                    end--;
+                }
+            }
+            int start = end;
+            while (start > copied && end - start <= MAX_NAME && isNameChar(text.charAt(start - 1))) {
+                start--;
+            }
+            int[] span = start < end && end - start <= MAX_NAME && isSecretName(text, start, end)
+                    ? valueSpan(text, value, start, end) : null;
+            if (span == null) {
+                i++;
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(n + 16);
+            }
+            out.append(text, copied, span[0]).append(MASK);
+            copied = span[1];
+            i = Math.max(span[1], i + 1);
+        }
+        return out == null ? text : out.append(text, copied, n).toString();
+    }
+
+    private static boolean isNameChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    }
+
+    /** Where the value after the separator at {@code sep} starts, or -1 when it is no separator. */
+    private static int valueAfter(String text, int sep) {
+        int n = text.length();
+        int i = sep + 1;
+        if (text.charAt(sep) == ':') {
+            if (text.startsWith("//", i)) {
+                return -1; // a URL scheme, not a separator
+            }
+        } else if (i < n && text.charAt(i) == '>') {
+            i++; // 'name' => 'value'
+        } else if (i < n && text.charAt(i) == '=' || sep > 0 && "=!<>".indexOf(text.charAt(sep - 1)) >= 0) {
+            return -1; // a comparison
+        }
+        return skipBlanks(text, i);
+    }
+
+    /** Spaces and tabs (not line ends: a value is on its name's line). */
+    private static int skipBlanks(String text, int at) {
+        int i = at;
+        while (i < text.length() && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The [start, end) of the value at {@code at} to mask, or null when there is nothing to mask. */
+    private static int[] valueSpan(String text, int at, int nameStart, int nameEnd) {
+        int n = text.length();
+        if (at >= n) {
+            return null;
+        }
+        char c = text.charAt(at);
+        if (c == '\\' && at + 1 < n && (text.charAt(at + 1) == '"' || text.charAt(at + 1) == '\'')) {
+            // JSON-escaped quotes: the value ends at the next escaped (or bare) quote of that kind.
+            char quote = text.charAt(at + 1);
+            int from = at + 2;
+            int i = from;
+            while (i < n && text.charAt(i) != quote) {
+                i++;
+            }
+            int close = i > from && text.charAt(i - 1) == '\\' ? i - 1 : i;
+            return close > from ? new int[] {from, close} : null;
+        }
+        if (c == '"' || c == '\'') {
+            int from = at + 1;
+            int i = from;
+            while (i < n && text.charAt(i) != c) {
+                i += text.charAt(i) == '\\' ? 2 : 1;
+            }
+            int close = Math.min(i, n);
+            return close > from ? new int[] {from, close} : null;
+        }
+        if (c == '{' || c == '[') {
+            return null;
+        }
+        String name = text.substring(nameStart, nameEnd).toLowerCase(Locale.ROOT);
+        int from = at;
+        if (name.contains("cookie")) {
+            return spanTo(text, from, true);
+        }
+        if (name.contains("authori")) {
+            // Authorization: <scheme> <credentials>: the scheme word stays.
+            int word = from;
+            while (word < n && Character.isLetter(text.charAt(word))) {
+                word++;
+            }
+            if (word > from && word + 1 < n && text.charAt(word) == ' ' && !isValueEnd(text, word + 1)) {
+                from = word + 1;
+            }
+        }
+        return spanTo(text, from, false);
+    }
+
+    private static int[] spanTo(String text, int from, boolean toLineEnd) {
+        int n = text.length();
+        int i = from;
+        while (i < n && !(toLineEnd ? isLineEnd(text, i) : isValueEnd(text, i))) {
+            i++;
+        }
+        return i > from ? new int[] {from, i} : null;
+    }
+
+    /** Where an unquoted value ends: a space, a quote, a delimiter, a bracket or a JSON escape. */
+    private static boolean isValueEnd(String text, int i) {
+        char c = text.charAt(i);
+        switch (c) {
+            case ' ': case '\t': case '\n': case '\r': case '"': case '\'': case ',': case ';': case '&':
+            case '}': case ']': case ')': case '<': case '>':
+                return true;
+            case '\\':
+                return isEscapeEnd(text, i);
+            default:
+                return false;
+        }
+    }
+
+    private static boolean isLineEnd(String text, int i) {
+        char c = text.charAt(i);
+        return c == '\n' || c == '\r' || c == '"' || (c == '\\' && isEscapeEnd(text, i));
+    }
+
+    /** A JSON escape that ends a value inside a JSON string: {@code \" \n \r \t}. */
+    private static boolean isEscapeEnd(String text, int i) {
+        if (i + 1 >= text.length()) {
+            return false;
+        }
+        char e = text.charAt(i + 1);
+        return e == '"' || e == 'n' || e == 'r' || e == 't';
+    }
+
+    /**
+     * Whether the name in [start, end) is secret: some run of its words (split at {@code _ - .},
+     * at lower-to-upper case changes and before the last capital of an acronym), joined, is a
+     * secret key word. {@code aws_secret_access_key}, {@code accessToken}, {@code X-Api-Key} and
+     * {@code HTTPToken} are secret; {@code max_tokens} and {@code passwordless} are not.
+     */
+    boolean isSecretName(String text, int start, int end) {
+        // Word boundaries, as offsets into the name; at most MAX_NAME + 1 of them.
+        int[] bounds = new int[end - start + 1];
+        int count = 0;
+        StringBuilder letters = new StringBuilder(end - start);
+        for (int i = start; i < end; i++) {
+            char c = text.charAt(i);
+            if (c == '_' || c == '-' || c == '.') {
+                if (count == 0 || bounds[count - 1] != letters.length()) {
+                    bounds[count++] = letters.length();
+                }
+                continue;
+            }
+            if (i > start && letters.length() > 0 && (count == 0 || bounds[count - 1] != letters.length())) {
+                char prev = text.charAt(i - 1);
+                boolean upper = Character.isUpperCase(c);
+                boolean split = upper && (Character.isLowerCase(prev) || Character.isDigit(prev))
+                        || upper && Character.isUpperCase(prev) && i + 1 < end && Character.isLowerCase(text.charAt(i + 1));
+                if (split) {
+                    bounds[count++] = letters.length();
+                }
+            }
+            letters.append(Character.toLowerCase(c));
+        }
+        if (letters.length() == 0) {
+            return false;
+        }
+        // Word starts: 0 and every bound inside; word ends: every bound inside and the length.
+        int[] cuts = new int[count + 2];
+        int cutCount = 0;
+        cuts[cutCount++] = 0;
+        for (int k = 0; k < count; k++) {
+            if (bounds[k] > 0 && bounds[k] < letters.length() && bounds[k] != cuts[cutCount - 1]) {
+                cuts[cutCount++] = bounds[k];
+            }
+        }
+        cuts[cutCount++] = letters.length();
+        String joined = letters.toString();
+        for (String key : secretKeys) {
+            int at = joined.indexOf(key);
+            while (at >= 0) {
+                if (isCut(cuts, cutCount, at) && isCut(cuts, cutCount, at + key.length())) {
+                    return true;
+                }
+                at = joined.indexOf(key, at + 1);
+            }
+        }
+        return false;
+    }
+
+    private static boolean isCut(int[] cuts, int count, int offset) {
+        for (int k = 0; k < count; k++) {
+            if (cuts[k] == offset) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A configured key word as names are compared: lower case, without {@code _ - .}. */
+    static String normalizedKey(String key) {
+        StringBuilder sb = new StringBuilder(key.length());
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c != '_' && c != '-' && c != '.' && !Character.isWhitespace(c)) {
+                sb.append(Character.toLowerCase(c));
+            }
+        }
+        return sb.toString();
+    }
+
+    // --- secrets by shape ---------------------------------------------------------------------
+
+    /**
+     * The body of every {@code -----BEGIN ... PRIVATE KEY-----} block, to its END line (or the end
+     * of the text); the BEGIN and END lines stay, so the line still says a key was logged.
+     */
+    private static String maskPrivateKeyBlocks(String text) {
+        StringBuilder out = null;
+        int copied = 0;
+        int i = text.indexOf("-----BEGIN ");
+        while (i >= 0) {
+            int headerEnd = text.indexOf("-----", i + 11);
+            if (headerEnd < 0) {
+                break;
+            }
+            int bodyStart = headerEnd + 5;
+            if (headerEnd - i > 60 || !text.startsWith("PRIVATE KEY", headerEnd - 11)) {
+                i = text.indexOf("-----BEGIN ", bodyStart);
+                continue;
+            }
+            int endLine = text.indexOf("-----END ", bodyStart);
+            int bodyEnd = endLine < 0 ? text.length() : endLine;
+            if (out == null) {
+                out = new StringBuilder(text.length());
+            }
+            out.append(text, copied, bodyStart).append(MASK);
+            copied = bodyEnd;
+            i = endLine < 0 ? -1 : text.indexOf("-----BEGIN ", endLine + 9);
+        }
+        return out == null ? text : out.append(text, copied, text.length()).toString();
+    }
+
+    /**
+     * The password of {@code scheme://user:password@host}: the user, the scheme and the host stay.
+     * The password may hold {@code /}, {@code :} or {@code @} (people do not percent-encode): the
+     * credentials run to the last {@code @} before the URL ends (a space or a quote), if the part
+     * before the first {@code :} has no {@code /}. Each URL is looked at once.
+     */
+    private static String maskUrlCredentials(String text) {
+        int n = text.length();
+        StringBuilder out = null;
+        int copied = 0;
+        int scheme = text.indexOf("://");
+        while (scheme >= 0) {
+            int from = scheme + 3;
+            int i = from;
+            int colon = -1;
+            int at = -1;
+            boolean slashBeforeColon = false;
+            while (i < n && !isUrlEnd(text, i)) {
+                char c = text.charAt(i);
+                if (c == ':' && colon < 0) {
+                    colon = i;
+                } else if (c == '/' && colon < 0) {
+                    slashBeforeColon = true;
+                } else if (c == '@') {
+                    at = i;
+                }
+                i++;
+            }
+            if (colon >= 0 && at > colon && !slashBeforeColon && at > colon + 1) {
+                if (out == null) {
+                    out = new StringBuilder(n);
+                }
+                out.append(text, copied, colon + 1).append(MASK);
+                copied = at;
+            }
+            scheme = i < n ? text.indexOf("://", i) : -1;
+        }
+        return out == null ? text : out.append(text, copied, n).toString();
+    }
+
+    private static boolean isUrlEnd(String text, int i) {
+        char c = text.charAt(i);
+        return Character.isWhitespace(c) || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`'
+                || (c == '\\' && isEscapeEnd(text, i));
+    }
+
+    /** JSON Web Tokens ({@code eyJ<header>.<payload>.<signature>}), whole: their payload is often personal data. */
+    private static String maskJwts(String text) {
+        int n = text.length();
+        StringBuilder out = null;
+        int copied = 0;
+        int i = text.indexOf("eyJ");
+        while (i >= 0) {
+            int next = i + 3;
+            if (i == 0 || !isBase64Url(text.charAt(i - 1))) {
+                int header = base64UrlRun(text, i);
+                if (header < n && text.charAt(header) == '.') {
+                    int payload = base64UrlRun(text, header + 1);
+                    if (payload > header + 1 && payload < n && text.charAt(payload) == '.') {
+                        int signature = base64UrlRun(text, payload + 1);
+                        if (out == null) {
+                            out = new StringBuilder(n);
+                        }
+                        out.append(text, copied, i).append(MASK);
+                        copied = signature;
+                        next = signature;
+                    } else {
+                        next = payload;
+                    }
+                } else {
+                    next = header;
+                }
+            }
+            i = next < n ? text.indexOf("eyJ", next) : -1;
+        }
+        return out == null ? text : out.append(text, copied, n).toString();
+    }
+
+    private static boolean isBase64Url(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    }
+
+    private static int base64UrlRun(String text, int at) {
+        int i = at;
+        while (i < text.length() && isBase64Url(text.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * In a text that holds an AWS access key id (AKIA/ASIA...), every 40-char base64 word with
+     * upper and lower case letters: the shape of its secret access key, which a credentials line,
+     * a CSV export or an exception message prints next to it. The key id stays (it is not secret
+     * and says which key leaked); 40-char hex hashes (no upper case) stay.
+     */
+    private static String maskAwsSecretKeys(String text) {
+        int n = text.length();
+        StringBuilder out = null;
+        int copied = 0;
+        int i = 0;
+        while (i < n) {
+            if (!isBase64(text.charAt(i))) {
+                i++;
+                continue;
+            }
+            int start = i;
+            boolean upper = false;
+            boolean lower = false;
+            while (i < n && isBase64(text.charAt(i))) {
+                char c = text.charAt(i);
+                upper |= c >= 'A' && c <= 'Z';
+                lower |= c >= 'a' && c <= 'z';
+                i++;
+            }
+            int end = i;
+            while (end < n && text.charAt(end) == '=') {
+                end++;
+            }
+            if (i - start == 40 && end == i && upper && lower) {
+                if (out == null) {
+                    out = new StringBuilder(n);
+                }
+                out.append(text, copied, start).append(MASK);
+                copied = i;
+            }
+            i = end;
+        }
+        return out == null ? text : out.append(text, copied, n).toString();
+    }
+
+    private static boolean isBase64(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '+';
+    }
+
+    private static String maskExtra(Pattern pattern, String text) {
+        Matcher m = pattern.matcher(text);
+        if (!m.find()) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        int copied = 0;
+        do {
+            boolean group = m.groupCount() >= 1 && m.start(1) >= 0;
+            int from = group ? m.start(1) : m.start();
+            int to = group ? m.end(1) : m.end();
+            if (to > from && from >= copied) {
+                out.append(text, copied, from).append(MASK);
+                copied = to;
+            }
+        } while (m.find());
+        return out.append(text, copied, text.length()).toString();
     }
 
     private static String maskCards(String text) {

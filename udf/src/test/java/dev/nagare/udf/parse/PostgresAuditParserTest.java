@@ -1,6 +1,7 @@
 package dev.nagare.udf.parse;
 
 import dev.nagare.udf.Hostile;
+import dev.nagare.udf.redact.Redactor;
 
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,7 @@ class PostgresAuditParserTest {
     private NormalizedEvent parse(String line) throws ParseException {
         NormalizedEvent out = new NormalizedEvent();
         parser.parse(line, out);
+        Redactor.DEFAULT.mask(out); // as EventParser does after every parser
         return out;
     }
 

@@ -4,6 +4,9 @@ import dev.nagare.udf.Hostile;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.regex.Pattern;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class RedactorTest {
@@ -105,9 +108,65 @@ class RedactorTest {
             "aws_secret_access_key= ".repeat(MB / 8),
             "1 ".repeat(2 * MB),
             "4111-".repeat(MB),
+            "password=".repeat(MB / 4),
+            "\"password\":\"" + "x".repeat(4 * MB),
+            "password: " + " ".repeat(4 * MB),
+            "a".repeat(4 * MB) + "=x",
+            "aB_".repeat(MB) + "=x",
+            "Authorization: " + "Basic ".repeat(MB / 2),
+            "cookie: " + "x".repeat(4 * MB),
+            "-----BEGIN ".repeat(MB / 4),
+            "-----BEGIN PRIVATE KEY-----".repeat(MB / 8),
+            "eyJ".repeat(MB),
+            "eyJa.".repeat(MB / 2),
+            "eyJa.eyJb".repeat(MB / 4),
+            "AKIAABCDEFGHIJKLMNOP " + "aB/".repeat(MB),
+            "AKIAABCDEFGHIJKLMNOP " + "aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789+/ab ".repeat(MB / 16),
+            "://a:b@".repeat(MB / 2),
+            "x://" + "a:".repeat(MB) + "@",
+            "ghp_".repeat(MB),
+            "sk-".repeat(MB),
         };
         for (String text : texts) {
             assertThat(Hostile.run(() -> Redactor.redact(text))).isNotNull();
         }
+    }
+
+    @Test
+    void masksValuesBySecretNames() {
+        assertThat(Redactor.redact("{\"user\":\"bob\",\"password\":\"hunter2\"}")).isEqualTo("{\"user\":\"bob\",\"password\":\"*****\"}");
+        assertThat(Redactor.redact("login password=hunter2 user=bob")).isEqualTo("login password=***** user=bob");
+        assertThat(Redactor.redact("{'password': 'hunter2'}")).isEqualTo("{'password': '*****'}");
+        assertThat(Redactor.redact("msg {\\\"apiKey\\\":\\\"k-1\\\"}")).isEqualTo("msg {\\\"apiKey\\\":\\\"*****\\\"}");
+        assertThat(Redactor.redact("Authorization: Basic dXNlcjpwYXNz")).isEqualTo("Authorization: Basic *****");
+        assertThat(Redactor.redact("Cookie: sid=abc; theme=dark")).isEqualTo("Cookie: *****");
+        assertThat(Redactor.redact("X-Api-Key: k123 accessToken=t1 max_tokens=512 passwordless=true"))
+                .isEqualTo("X-Api-Key: ***** accessToken=***** max_tokens=512 passwordless=true");
+        assertThat(Redactor.DEFAULT.maskValue("client_secret", "{\"a\":1}")).isEqualTo(Redactor.MASK);
+        assertThat(Redactor.DEFAULT.maskValue("courier", "c-318")).isEqualTo("c-318");
+    }
+
+    @Test
+    void secretNamesAreConfigurable() {
+        Redactor redactor = new Redactor(List.of("pin"), List.of(Pattern.compile("ticket-([0-9]{4}+)")));
+        assertThat(redactor.mask("pin=1234 password=x ticket-9876")).isEqualTo("pin=***** password=x ticket-*****");
+    }
+
+    @Test
+    void masksSecretsByShape() {
+        assertThat(Redactor.redact("redis://:pw/with@slash@cache:6379/0")).isEqualTo("redis://:*****@cache:6379/0");
+        assertThat(Redactor.redact("see https://host:8443/path")).isEqualTo("see https://host:8443/path");
+        assertThat(Redactor.redact("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln ok")).isEqualTo("jwt ***** ok");
+        assertThat(Redactor.redact("AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"))
+                .isEqualTo("AKIAIOSFODNN7EXAMPLE *****");
+        assertThat(Redactor.redact("commit 3f786850e387550fdab836ed7e6dc881de23001b"))
+                .isEqualTo("commit 3f786850e387550fdab836ed7e6dc881de23001b");
+        assertThat(Redactor.redact("-----BEGIN EC PRIVATE KEY-----\nMHcCAQ\n-----END EC PRIVATE KEY-----"))
+                .isEqualTo("-----BEGIN EC PRIVATE KEY-----*****-----END EC PRIVATE KEY-----");
+        assertThat(Redactor.redact("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"))
+                .isEqualTo("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----");
+        assertThat(Redactor.redact("token ghp_abcdefghijklmnopqrstuvwxyz0123456789 used")).isEqualTo("token ***** used");
+        assertThat(Redactor.redact("ALTER USER u IDENTIFIED BY 'new' REPLACE 'old' RETAIN CURRENT PASSWORD"))
+                .isEqualTo("ALTER USER u IDENTIFIED BY ***** REPLACE ***** RETAIN CURRENT PASSWORD");
     }
 }
