@@ -21,8 +21,8 @@ import java.util.List;
 
 /**
  * Entry point on a Flink cluster and on Managed Service for Apache Flink: reads the configuration
- * (runtime properties there, {@code --config FILE} or the bundled default elsewhere), loads the
- * rules and submits the pipeline.
+ * (runtime properties there, {@code --config FILE} elsewhere; never the local demo default, see
+ * {@link ConfigLoader#loadForCluster}), loads the rules and submits the pipeline.
  */
 public final class NagareJob {
     private static final Logger LOG = LoggerFactory.getLogger(NagareJob.class);
@@ -34,7 +34,7 @@ public final class NagareJob {
         List<Rule> rules;
         List<Destination> destinations;
         try {
-            config = ConfigLoader.load(args);
+            config = ConfigLoader.loadForCluster(args);
             rules = RuleLoader.load(config);
             destinations = Destination.fromConfig(config, System::getenv);
         } catch (ConfigException | RuleException e) {

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 /**
  * Finds the property groups of this run: {@code --config FILE} when given; else the runtime
@@ -28,7 +29,74 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
-    /** The validated configuration for the command-line arguments. */
+    /** The only argument the cluster entry point takes. */
+    public static final String CONFIG_ARGUMENT = "--config";
+
+    /** Options a cluster run must set itself: their defaults are the local demo's (generator, lake on local disk). */
+    static final java.util.List<org.apache.flink.configuration.ConfigOption<?>> REQUIRED_ON_CLUSTER =
+            java.util.List.of(NagareOptions.SOURCE_TYPE, NagareOptions.LAKE_PATH);
+
+    /**
+     * The validated configuration of a cluster run ({@code flink run}, Managed Flink): from
+     * {@code --config FILE}, else the Managed Flink runtime properties; never the bundled demo
+     * default, because a job that silently generates demo data and writes to a task manager's disk
+     * looks healthy while doing nothing useful. Anything else on the command line, no configuration
+     * at all, or a configuration without {@code source.type} and {@code lake.path} stops it.
+     */
+    public static NagareConfig loadForCluster(String[] args) {
+        return loadForCluster(args, ConfigLoader::managedFlinkProperties);
+    }
+
+    static NagareConfig loadForCluster(String[] args, Supplier<Map<String, Properties>> managed) {
+        checkOnlyConfigArgument(args);
+        String file = argument(args, CONFIG_ARGUMENT);
+        NagareConfig config;
+        if (file != null) {
+            config = NagareConfig.fromGroups(readFile(Path.of(file)));
+        } else {
+            Map<String, Properties> properties = managed.get();
+            if (properties == null) {
+                throw new ConfigException("No configuration: pass " + CONFIG_ARGUMENT + " FILE (flink run ... nagare-job.jar "
+                        + CONFIG_ARGUMENT + " FILE) or set the runtime property groups (" + String.join(", ", NagareConfig.knownGroups().stream().filter(g -> !g.equals("local")).toArray(String[]::new))
+                        + ") on Managed Flink; the demo configuration runs only locally (LocalMain)");
+            }
+            config = NagareConfig.fromGroups(properties);
+        }
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (org.apache.flink.configuration.ConfigOption<?> option : REQUIRED_ON_CLUSTER) {
+            if (!config.isSet(option)) {
+                missing.add(option.key());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new ConfigException("Invalid configuration: " + String.join(" and ", missing) + " must be set on a cluster"
+                    + " (their defaults are the local demo's: generated records, lake on local disk)");
+        }
+        return config;
+    }
+
+    /** Only {@code --config FILE} or {@code --config=FILE}, once: a typo must not go unnoticed. */
+    static void checkOnlyConfigArgument(String[] args) {
+        int seen = 0;
+        for (int i = 0; i < args.length; i++) {
+            if (CONFIG_ARGUMENT.equals(args[i])) {
+                i++; // its value
+                seen++;
+            } else if (args[i].startsWith(CONFIG_ARGUMENT + "=")) {
+                seen++;
+            } else {
+                throw new ConfigException("Invalid arguments: unknown argument '" + args[i] + "'; allowed: " + CONFIG_ARGUMENT + " FILE");
+            }
+        }
+        if (seen > 1) {
+            throw new ConfigException("Invalid arguments: " + CONFIG_ARGUMENT + " given " + seen + " times; allowed once: " + CONFIG_ARGUMENT + " FILE");
+        }
+    }
+
+    /**
+     * The validated configuration for the command-line arguments, falling back to the bundled demo
+     * default: for the local run only (see {@link #loadForCluster}).
+     */
     public static NagareConfig load(String[] args) {
         String file = argument(args, "--config");
         if (file != null) {
@@ -121,7 +189,7 @@ public final class ConfigLoader {
     }
 
     /** The application properties on Managed Flink; null anywhere else. */
-    private static Map<String, Properties> managedFlinkProperties() {
+    static Map<String, Properties> managedFlinkProperties() {
         try {
             Map<String, Properties> properties = KinesisAnalyticsRuntime.getApplicationProperties();
             return properties == null || properties.isEmpty() ? null : properties;

@@ -140,6 +140,11 @@ public final class NagareConfig implements Serializable {
         return values.get(option);
     }
 
+    /** Whether the configuration sets the option itself (rather than leaving its default). */
+    public boolean isSet(ConfigOption<?> option) {
+        return values.containsKey(option.key());
+    }
+
     public <T> Optional<T> getOptional(ConfigOption<T> option) {
         return values.getOptional(option);
     }
@@ -213,7 +218,7 @@ public final class NagareConfig implements Serializable {
         return d instanceof Enum ? ((Enum<?>) d).getDeclaringClass() : d.getClass();
     }
 
-    private static List<String> knownGroups() {
+    static List<String> knownGroups() {
         return BY_KEY.keySet().stream().map(k -> k.substring(0, k.indexOf('.'))).distinct().collect(Collectors.toList());
     }
 
