@@ -232,7 +232,7 @@ class JobMetricsITCase {
     }
 
     /** Thirty lines in fifteen seconds, every third an error: the app_error_rate rule pages. */
-    private static byte[] incident(long at) {
+    static byte[] incident(long at) {
         String[] lines = new String[30];
         for (int k = 0; k < lines.length; k++) {
             lines[k] = "{\"@timestamp\":\"" + Instant.ofEpochMilli(at + k * 500L) + "\",\"level\":\""

@@ -25,7 +25,7 @@ class ClusterConfigTest {
         assertThatThrownBy(() -> ConfigLoader.loadForCluster(new String[0], () -> NOT_ON_MANAGED_FLINK))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("No configuration: pass --config FILE")
-                .hasMessageContaining("property groups (source, lake, parse, rules, alerts, job")
+                .hasMessageContaining("property groups (source, lake, parse, redact, rules, alerts, job")
                 .hasMessageContaining("on Managed Flink")
                 .hasMessageContaining("demo configuration runs only locally")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
