@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The CloudFormation templates, checked without AWS (cfn-lint cannot be installed here): the
+ * The CloudFormation templates, checked without AWS (the linter itself runs in CfnLintTest): the
  * application sets exactly the job keys NagareOptions knows (less the documented exclusions), IAM
  * grants no wildcard action and no wildcard resource for writes, and every reference resolves.
  */
