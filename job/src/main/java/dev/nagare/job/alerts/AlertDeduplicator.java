@@ -1,5 +1,7 @@
 package dev.nagare.job.alerts;
 
+import dev.nagare.job.metrics.JobMetrics;
+
 import dev.nagare.job.decode.Tally;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.functions.AlertIdFunction;
@@ -46,6 +48,7 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
     private transient ValueState<Long> totalCount;
     private transient ValueState<LocalDateTime> lastSeen;
     private transient MetricGroup rules;
+    private transient Counter alerts;
     private transient Map<String, Counter[]> counters;
     private transient Tally tally;
 
@@ -72,7 +75,9 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
         merged = state("merged", TypeInformation.of(Long.class), ttl);
         totalCount = state("total-count", TypeInformation.of(Long.class), ttl);
         lastSeen = state("last-seen", TypeInformation.of(LocalDateTime.class), ttl);
-        rules = getRuntimeContext().getMetricGroup().addGroup("nagare");
+        rules = JobMetrics.of(getRuntimeContext().getMetricGroup());
+        // Counted here, not in a sink, so the count exists whatever the destination.
+        alerts = rules.counter(JobMetrics.ALERTS);
         counters = new HashMap<>();
         tally = new Tally(getRuntimeContext());
     }
@@ -105,6 +110,7 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
             emitMerged(ctx); // a late match after the period: close the old incident first
         }
         c[1].inc();
+        alerts.inc();
         tally.inc("alerts." + ruleId);
         alert = Row.copy(alert);
         alert.setField("alert_id", AlertIdFunction.alertId(ruleId,
@@ -163,11 +169,11 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
         return time.toInstant(ZoneOffset.UTC).toEpochMilli();
     }
 
-    /** {matches, alerts, suppressed} of a rule, under nagare.rule.<id>. */
+    /** {matches, alerts, suppressed} of a rule (key/value group {@code rule}). */
     private Counter[] counters(String ruleId) {
         return counters.computeIfAbsent(ruleId, id -> {
             MetricGroup group = rules.addGroup("rule", id);
-            return new Counter[] {group.counter("matches"), group.counter("alerts"), group.counter("suppressed")};
+            return new Counter[] {group.counter(JobMetrics.RULE_MATCHES), group.counter(JobMetrics.RULE_ALERTS), group.counter(JobMetrics.RULE_SUPPRESSED)};
         });
     }
 }

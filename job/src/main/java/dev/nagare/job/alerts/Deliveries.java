@@ -3,7 +3,6 @@ package dev.nagare.job.alerts;
 import dev.nagare.job.schema.Schemas;
 
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Histogram;
 import org.apache.flink.types.Row;
 
 import org.slf4j.Logger;
@@ -61,22 +60,42 @@ final class Deliveries implements AutoCloseable {
         TIMED_OUT
     }
 
-    /** The counters and the histogram the deliveries update. */
+    /** The counters and the latency the deliveries update. */
     static final class Metrics {
         final Counter sent;
         final Counter retried;
         final Counter failedAttempts;
         final Counter deadLettered;
         final Counter rejected;
-        final Histogram latencyMillis;
+        /** Dead-lettered plus rejected: every alert that leaves as an {@code alerts_undelivered} row. */
+        final Counter undelivered;
+        final LatestLatency latencyMillis;
 
-        Metrics(Counter sent, Counter retried, Counter failedAttempts, Counter deadLettered, Counter rejected, Histogram latencyMillis) {
+        Metrics(Counter sent, Counter retried, Counter failedAttempts, Counter deadLettered, Counter rejected,
+                Counter undelivered, LatestLatency latencyMillis) {
             this.sent = sent;
             this.retried = retried;
             this.failedAttempts = failedAttempts;
             this.deadLettered = deadLettered;
             this.rejected = rejected;
+            this.undelivered = undelivered;
             this.latencyMillis = latencyMillis;
+        }
+    }
+
+    /**
+     * The latency of the latest successful delivery, read by a gauge: Managed Flink does not
+     * publish histograms, and the latest value is what an operator looking at a dashboard wants.
+     */
+    static final class LatestLatency {
+        private volatile long latest;
+
+        void update(long millis) {
+            latest = millis;
+        }
+
+        long latest() {
+            return latest;
         }
     }
 
@@ -177,6 +196,7 @@ final class Deliveries implements AutoCloseable {
 
     private void reject(Row alert, Consumer<List<Row>> result, String reason) {
         metrics.rejected.inc();
+        metrics.undelivered.inc();
         LOG.debug("Alert {} not queued for {}: {}", alert.getField("alert_id"), destination.name, reason);
         result.accept(List.of(undelivered(alert, reason, 0)));
     }
@@ -275,6 +295,7 @@ final class Deliveries implements AutoCloseable {
             if (reason != null) {
                 if (end(State.SENDING, List.of(undelivered(alert, reason, n)))) {
                     metrics.deadLettered.inc();
+                    metrics.undelivered.inc();
                     LOG.warn("Alert {} of rule {} not delivered to {}: {}", alert.getField("alert_id"), alert.getField("rule_id"),
                             destination, reason);
                 }
@@ -308,6 +329,7 @@ final class Deliveries implements AutoCloseable {
                             ? "timed out waiting for a rate-limit slot after " + attempts + " attempts; not sent again"
                             : "timed out with attempt " + attempts + " in flight; the destination may have received it";
                     metrics.deadLettered.inc();
+                    metrics.undelivered.inc();
                     LOG.warn("Alert {} of rule {} not delivered to {}: {}", alert.getField("alert_id"), alert.getField("rule_id"),
                             destination, reason);
                     finish(List.of(undelivered(alert, reason, attempts)));

@@ -1,9 +1,11 @@
 package dev.nagare.job.alerts;
 
+import dev.nagare.job.metrics.JobMetrics;
+
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.apache.flink.types.Row;
@@ -57,15 +59,21 @@ public final class DeliveryFunction extends RichAsyncFunction<Row, Row> {
         // The limit is per destination: each parallel instance takes its share.
         int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
         long intervalNanos = (long) (1e9 * parallelism / destination.ratePerSecond);
-        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup("nagare").addGroup("destination", destination.name);
+        MetricGroup exported = JobMetrics.of(getRuntimeContext().getMetricGroup());
+        MetricGroup metrics = exported.addGroup("destination", destination.name);
+        // Job-wide as well as per destination: the alarm watches one metric whatever the destinations.
+        Counter undelivered = exported.counter(JobMetrics.ALERTS_UNDELIVERED);
+        Deliveries.LatestLatency latency = new Deliveries.LatestLatency();
         deliveries = new Deliveries(destination, sender, scheduler, intervalNanos, new Deliveries.Metrics(
-                metrics.counter("sent"),
-                metrics.counter("retried"),
-                metrics.counter("failedAttempts"),
-                metrics.counter("deadLettered"),
-                metrics.counter("rejected"),
-                metrics.histogram("deliveryLatencyMs", new DescriptiveStatisticsHistogram(1000))));
-        metrics.gauge("queued", (Gauge<Integer>) deliveries::queued);
+                metrics.counter(JobMetrics.DELIVERY_SENT),
+                metrics.counter(JobMetrics.DELIVERY_RETRIED),
+                metrics.counter(JobMetrics.DELIVERY_FAILED_ATTEMPTS),
+                metrics.counter(JobMetrics.DELIVERY_DEAD_LETTERED),
+                metrics.counter(JobMetrics.DELIVERY_REJECTED),
+                undelivered,
+                latency));
+        metrics.gauge(JobMetrics.DELIVERY_QUEUED, (Gauge<Integer>) deliveries::queued);
+        metrics.gauge(JobMetrics.DELIVERY_LATENCY_MS, (Gauge<Long>) latency::latest);
         LOG.info("Delivering alerts to {}", destination);
     }
 

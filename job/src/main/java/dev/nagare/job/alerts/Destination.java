@@ -33,14 +33,19 @@ public final class Destination implements Serializable {
     final Kind kind;
     final Severity minSeverity;
     final List<String> tags;
-    final String url;
+    /** The webhook URL's reference; the URL itself is resolved by the sender ({@link SecretResolver}). */
+    final SecretReference url;
     final WebhookFormat format;
-    final Map<String, String> headers;
+    /** Header values as references (a token header may be a secret). */
+    final Map<String, SecretReference> headers;
     /** alerts.runbook-base-url: what relative runbooks in Slack messages are resolved against. */
     final String runbookBase;
     final String function;
     final String region;
     final String endpoint;
+    /** alerts.secrets.endpoint and alerts.secrets.region, for the sender's {@link SecretResolver}. */
+    final String secretsEndpoint;
+    final String secretsRegion;
     final Duration connectTimeout;
     final Duration requestTimeout;
     final Duration maxWait;
@@ -49,8 +54,8 @@ public final class Destination implements Serializable {
     final double ratePerSecond;
     final int maxInFlight;
 
-    private Destination(String name, Kind kind, Severity minSeverity, List<String> tags, String url, WebhookFormat format,
-                        Map<String, String> headers, String function, String region, String endpoint, NagareConfig config) {
+    private Destination(String name, Kind kind, Severity minSeverity, List<String> tags, SecretReference url, WebhookFormat format,
+                        Map<String, SecretReference> headers, String function, String region, String endpoint, NagareConfig config) {
         this.name = name;
         this.kind = kind;
         this.minSeverity = minSeverity;
@@ -62,6 +67,8 @@ public final class Destination implements Serializable {
         this.function = function;
         this.region = region;
         this.endpoint = endpoint;
+        this.secretsEndpoint = config.getOptional(NagareOptions.SECRETS_ENDPOINT).orElse(null);
+        this.secretsRegion = config.getOptional(NagareOptions.SECRETS_REGION).orElse(null);
         this.connectTimeout = config.get(NagareOptions.DELIVERY_CONNECT_TIMEOUT);
         this.requestTimeout = config.get(NagareOptions.DELIVERY_REQUEST_TIMEOUT);
         this.maxWait = config.get(NagareOptions.DELIVERY_MAX_WAIT);
@@ -77,17 +84,23 @@ public final class Destination implements Serializable {
     }
 
     /**
-     * The destinations the configuration names, secrets resolved (at start-up, so a missing secret
-     * stops the job before it runs).
+     * The destinations the configuration names, with references to their secrets, not the secrets:
+     * the sender resolves them when the delivering operator opens. What can be checked here is
+     * checked here, so a typo stops the job before it runs: a literal URL's scheme, and that an
+     * {@code env:} variable is set in this process (for a local run, the one that delivers).
      */
     public static List<Destination> fromConfig(NagareConfig config, Function<String, String> env) {
         List<Destination> destinations = new ArrayList<>();
         config.getOptional(NagareOptions.WEBHOOK_URL).ifPresent(reference -> {
-            String url = Secrets.resolve(NagareOptions.WEBHOOK_URL.key(), reference, env);
-            checkWebhookUrl(url);
-            Map<String, String> headers = new LinkedHashMap<>();
+            SecretReference url = SecretReference.parse(NagareOptions.WEBHOOK_URL.key(), reference);
+            if (url.kind() == SecretReference.Kind.LITERAL) {
+                checkWebhookUrl(url.id);
+            } else if (url.kind() == SecretReference.Kind.ENV) {
+                checkWebhookUrl(new SecretResolver(null, null, env).resolve(url));
+            }
+            Map<String, SecretReference> headers = new LinkedHashMap<>();
             config.get(NagareOptions.WEBHOOK_HEADERS).forEach((header, value) ->
-                    headers.put(header, Secrets.resolve(NagareOptions.WEBHOOK_HEADERS.key(), value, env)));
+                    headers.put(header, SecretReference.parse(NagareOptions.WEBHOOK_HEADERS.key() + " (" + header + ")", value)));
             destinations.add(new Destination("webhook", Kind.WEBHOOK, config.get(NagareOptions.WEBHOOK_MIN_SEVERITY),
                     config.get(NagareOptions.WEBHOOK_TAGS), url, config.get(NagareOptions.WEBHOOK_FORMAT), headers,
                     null, null, null, config));
@@ -186,7 +199,8 @@ public final class Destination implements Serializable {
     /** For logs: no secret parts. */
     @Override
     public String toString() {
-        return kind == Kind.WEBHOOK ? "webhook " + Secrets.redactUrl(url) + " (" + format.name().toLowerCase() + ")"
+        return kind == Kind.WEBHOOK ? "webhook " + (url.kind() == SecretReference.Kind.LITERAL ? Secrets.redactUrl(url.id) : url.toString())
+                + " (" + format.name().toLowerCase() + ")"
                 : "lambda " + function + (endpoint == null ? "" : " at " + endpoint);
     }
 }

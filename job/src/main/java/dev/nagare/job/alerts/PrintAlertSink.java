@@ -3,15 +3,13 @@ package dev.nagare.job.alerts;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.types.Row;
 
 import java.io.PrintStream;
 
 /**
  * Prints each alert as one line to stdout (the console in a local run, the task manager's
- * {@code .out} file on a cluster) and counts them in the {@code nagare.alerts} metric.
+ * {@code .out} file on a cluster). Alerts are counted where they are raised ({@code AlertDeduplicator}).
  */
 public final class PrintAlertSink implements Sink<Row> {
     private static final long serialVersionUID = 1L;
@@ -19,12 +17,12 @@ public final class PrintAlertSink implements Sink<Row> {
     @Override
     @SuppressWarnings("deprecation") // Flink 1.20 still requires the InitContext variant
     public SinkWriter<Row> createWriter(InitContext context) {
-        return new Writer(context.metricGroup(), System.out);
+        return new Writer(System.out);
     }
 
     @Override
     public SinkWriter<Row> createWriter(WriterInitContext context) {
-        return new Writer(context.metricGroup(), System.out);
+        return new Writer(System.out);
     }
 
     /** One line per alert: severity, rule, group, window, count and summary. */
@@ -43,17 +41,14 @@ public final class PrintAlertSink implements Sink<Row> {
     }
 
     private static final class Writer implements SinkWriter<Row> {
-        private final Counter alerts;
         private final PrintStream out;
 
-        Writer(MetricGroup metrics, PrintStream out) {
-            this.alerts = metrics.addGroup("nagare").counter("alerts");
+        Writer(PrintStream out) {
             this.out = out;
         }
 
         @Override
         public void write(Row alert, Context context) {
-            alerts.inc();
             out.println(format(alert));
         }
 

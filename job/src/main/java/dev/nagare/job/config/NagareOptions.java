@@ -252,8 +252,10 @@ public final class NagareOptions {
             ConfigOptions.key("alerts.webhook.url")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Where alerts are POSTed: a literal https URL, 'env:NAME' for an environment variable, or the ARN "
-                            + "of a Secrets Manager secret. Never logged. Plain http is accepted for loopback addresses only.");
+                    .withDescription("Where alerts are POSTed: a literal https URL, 'env:NAME' for an environment variable of the TaskManager, "
+                            + "or a Secrets Manager secret: its ARN, or 'secretsmanager:<name or ARN>', either optionally ending in '#<json-key>'. "
+                            + "Secrets are read by the delivering operator when it opens, never carried in the job graph, and never logged. "
+                            + "Plain http is accepted for loopback addresses only.");
 
     public static final ConfigOption<WebhookFormat> WEBHOOK_FORMAT =
             ConfigOptions.key("alerts.webhook.format")
@@ -266,7 +268,8 @@ public final class NagareOptions {
                     .mapType()
                     .defaultValue(Map.of())
                     .withDescription("Extra HTTP headers, e.g. 'Authorization:Bearer env:TOKEN' entries separated by ','; "
-                            + "a value 'env:NAME' is read from the environment.");
+                            + "a value may be a reference like alerts.webhook.url's ('env:NAME', or 'secretsmanager:<name or ARN>#<key>' in single quotes), "
+                            + "read by the delivering operator.");
 
     public static final ConfigOption<Severity> WEBHOOK_MIN_SEVERITY =
             ConfigOptions.key("alerts.webhook.min-severity")
@@ -306,6 +309,19 @@ public final class NagareOptions {
                     .stringType()
                     .noDefaultValue()
                     .withDescription("Endpoint override for the Lambda API (tests and private endpoints).");
+
+    public static final ConfigOption<String> SECRETS_ENDPOINT =
+            ConfigOptions.key("alerts.secrets.endpoint")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Endpoint override for Secrets Manager (a VPC endpoint, tests); default: the region's endpoint.");
+
+    public static final ConfigOption<String> SECRETS_REGION =
+            ConfigOptions.key("alerts.secrets.region")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Region of secrets named without an ARN ('secretsmanager:<name>'); an ARN's own region wins. "
+                            + "Default: the AWS SDK's region chain (on Managed Flink, the application's region).");
 
     public static final ConfigOption<Severity> LAMBDA_MIN_SEVERITY =
             ConfigOptions.key("alerts.lambda.min-severity")
@@ -445,7 +461,7 @@ public final class NagareOptions {
                     REDACT_SECRET_KEYS, REDACT_EXTRA_PATTERNS,
                     RULES_DIRECTORY, RULES_DISABLED, RULES_DEFAULT_STATE_TTL,
                     ALERTS_PRINT, WEBHOOK_URL, WEBHOOK_FORMAT, WEBHOOK_HEADERS, WEBHOOK_MIN_SEVERITY, WEBHOOK_TAGS, RUNBOOK_BASE_URL,
-                    LAMBDA_FUNCTION, LAMBDA_REGION, LAMBDA_ENDPOINT, LAMBDA_MIN_SEVERITY, LAMBDA_TAGS,
+                    LAMBDA_FUNCTION, LAMBDA_REGION, LAMBDA_ENDPOINT, LAMBDA_MIN_SEVERITY, LAMBDA_TAGS, SECRETS_ENDPOINT, SECRETS_REGION,
                     DELIVERY_CONNECT_TIMEOUT, DELIVERY_REQUEST_TIMEOUT, DELIVERY_MAX_WAIT, DELIVERY_INITIAL_BACKOFF,
                     DELIVERY_MAX_BACKOFF, DELIVERY_RATE_LIMIT, DELIVERY_MAX_IN_FLIGHT,
                     WATERMARK_DELAY, IDLE_TIMEOUT, CHECKPOINT_INTERVAL, CHECKPOINT_DIR,

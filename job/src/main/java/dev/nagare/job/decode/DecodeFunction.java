@@ -1,5 +1,7 @@
 package dev.nagare.job.decode;
 
+import dev.nagare.job.metrics.JobMetrics;
+
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.parse.FireLensParser.PartialChunk;
 
@@ -28,9 +30,6 @@ public final class DecodeFunction extends ProcessFunction<Row, Row> {
     public static final OutputTag<Row> DEAD_LETTERS = new OutputTag<>("dead-letters", DEAD_LETTER_ROW_TYPE);
     public static final OutputTag<PartialChunk> PARTIALS = new OutputTag<>("firelens-partials", Types.POJO(PartialChunk.class));
 
-    /** The metric group under which the web UI shows Nagare's counters. */
-    public static final String METRIC_GROUP = "nagare";
-
     private transient EventRows rows;
     private transient Tally tally;
     private transient Counter records;
@@ -39,12 +38,12 @@ public final class DecodeFunction extends ProcessFunction<Row, Row> {
 
     @Override
     public void open(Configuration parameters) {
-        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(METRIC_GROUP);
+        MetricGroup metrics = JobMetrics.of(getRuntimeContext().getMetricGroup());
         tally = new Tally(getRuntimeContext());
         rows = new EventRows(metrics, tally);
-        records = metrics.counter("records");
-        controlMessages = metrics.counter("controlMessages");
-        partialChunks = metrics.counter("partialChunks");
+        records = metrics.counter(JobMetrics.RECORDS);
+        controlMessages = metrics.counter(JobMetrics.CONTROL_MESSAGES);
+        partialChunks = metrics.counter(JobMetrics.PARTIAL_CHUNKS);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.nagare.job.decode;
 
+import dev.nagare.job.metrics.JobMetrics;
+
 import dev.nagare.job.schema.Schemas;
 
 import org.apache.flink.api.common.state.StateTtlConfig;
@@ -72,9 +74,9 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
                     .build());
             seen = getRuntimeContext().getState(descriptor);
         }
-        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(DecodeFunction.METRIC_GROUP);
-        duplicates = metrics.counter("duplicates");
-        duplicatesByType = new LogTypeMetrics(metrics, "duplicates");
+        MetricGroup metrics = JobMetrics.of(getRuntimeContext().getMetricGroup());
+        duplicates = metrics.counter(JobMetrics.DUPLICATES);
+        duplicatesByType = new LogTypeMetrics(metrics, JobMetrics.DUPLICATES);
         tally = new Tally(getRuntimeContext());
         late = new LateEvents(metrics, tally);
     }

@@ -1,5 +1,7 @@
 package dev.nagare.job.decode;
 
+import dev.nagare.job.metrics.JobMetrics;
+
 import dev.nagare.job.schema.Schemas;
 
 import org.apache.flink.metrics.Counter;
@@ -21,10 +23,10 @@ final class EventRows {
 
     EventRows(MetricGroup nagare, Tally tally) {
         this.tally = tally;
-        this.events = nagare.counter("events");
-        this.deadLetters = nagare.counter("deadLetters");
-        this.eventsByType = new LogTypeMetrics(nagare, "events");
-        this.deadLettersByType = new LogTypeMetrics(nagare, "deadLetters");
+        this.events = nagare.counter(JobMetrics.EVENTS);
+        this.deadLetters = nagare.counter(JobMetrics.DEAD_LETTERS);
+        this.eventsByType = new LogTypeMetrics(nagare, JobMetrics.EVENTS);
+        this.deadLettersByType = new LogTypeMetrics(nagare, JobMetrics.DEAD_LETTERS);
     }
 
     /** An {@link Decoded#EVENT} or {@link Decoded#DEAD_LETTER} item to its output, counted. */

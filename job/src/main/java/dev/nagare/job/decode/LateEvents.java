@@ -1,5 +1,7 @@
 package dev.nagare.job.decode;
 
+import dev.nagare.job.metrics.JobMetrics;
+
 import dev.nagare.job.schema.Schemas;
 
 import org.apache.flink.metrics.Counter;
@@ -17,7 +19,7 @@ import java.time.ZoneOffset;
  * drop at most these, OVER and MATCH_RECOGNIZE rules drop events behind the watermark, so this
  * count tells an operator whether {@code job.watermark.out-of-orderness} is too tight.
  *
- * <p>Metrics: {@code nagare.lateEvents} and {@code nagare.log_type.<type>.lateEvents}; the job
+ * <p>Metrics: {@code nagareLateEvents}, in total and per {@code log_type} ({@link JobMetrics}); the job
  * result carries the total as the {@code nagare.lateEvents} accumulator.
  */
 final class LateEvents {
@@ -28,8 +30,8 @@ final class LateEvents {
     private final Tally tally;
 
     LateEvents(MetricGroup nagare, Tally tally) {
-        this.late = nagare.counter("lateEvents");
-        this.lateByType = new LogTypeMetrics(nagare, "lateEvents");
+        this.late = nagare.counter(JobMetrics.LATE_EVENTS);
+        this.lateByType = new LogTypeMetrics(nagare, JobMetrics.LATE_EVENTS);
         this.tally = tally;
     }
 

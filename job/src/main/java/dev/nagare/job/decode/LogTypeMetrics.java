@@ -7,7 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Counters per log type under {@code nagare.log_type.<type>.<name>}, created on first use (the
+ * Counters per log type (key/value group {@code log_type}, a CloudWatch dimension on Managed Flink) in
+ * the job's exported group, created on first use (the
  * set of types is small and fixed by the parsers).
  */
 final class LogTypeMetrics {

@@ -1,5 +1,7 @@
 package dev.nagare.job.decode;
 
+import dev.nagare.job.metrics.JobMetrics;
+
 import dev.nagare.udf.decode.RawLogEvent;
 import dev.nagare.udf.parse.FireLensParser;
 import dev.nagare.udf.parse.FireLensParser.PartialChunk;
@@ -75,9 +77,9 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
         ValueStateDescriptor<Long> charsDescriptor = new ValueStateDescriptor<>("received-chars", Types.LONG);
         charsDescriptor.enableTimeToLive(ttl);
         receivedChars = getRuntimeContext().getState(charsDescriptor);
-        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(DecodeFunction.METRIC_GROUP);
+        MetricGroup metrics = JobMetrics.of(getRuntimeContext().getMetricGroup());
         rows = new EventRows(metrics, new Tally(getRuntimeContext()));
-        incomplete = metrics.counter("partialLinesIncomplete");
+        incomplete = metrics.counter(JobMetrics.PARTIAL_LINES_INCOMPLETE);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.nagare.job.lake;
 
+import dev.nagare.job.metrics.JobMetrics;
+
 import dev.nagare.job.config.LakeCompression;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -118,10 +120,10 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
         liveWriters = new HashSet<>();
         writersAt = new TreeMap<>();
         watermark = Long.MIN_VALUE;
-        MetricGroup metrics = getMetricGroup().addGroup("nagare").addGroup("lake");
-        committedFiles = metrics.counter("committedFiles");
-        rolledBackFiles = metrics.counter("rolledBackFiles");
-        lostFiles = metrics.counter("lostFiles");
+        MetricGroup metrics = JobMetrics.of(getMetricGroup());
+        committedFiles = metrics.counter(JobMetrics.LAKE_COMMITTED_FILES);
+        rolledBackFiles = metrics.counter(JobMetrics.LAKE_ROLLED_BACK_FILES);
+        lostFiles = metrics.counter(JobMetrics.LAKE_LOST_FILES);
         stateList = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("lake-commit-log", String.class));
         Iterator<String> restored = stateList.get().iterator();
         OptionalLong restoredId = context.getRestoredCheckpointId();

@@ -1,5 +1,7 @@
 package dev.nagare.job.lake;
 
+import dev.nagare.job.metrics.JobMetrics;
+
 import dev.nagare.job.config.LakeCompression;
 
 import org.apache.flink.api.common.serialization.BulkWriter;
@@ -67,7 +69,7 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
         fs = new Path(stagingDir).getFileSystem();
         // Unique per attempt: checkpoint ids repeat after a restore from an older checkpoint.
         filePrefix = table.name + "-" + UUID.randomUUID() + "-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        rowsWritten = getMetricGroup().addGroup("nagare").addGroup("lake", table.name).counter("rowsWritten");
+        rowsWritten = JobMetrics.of(getMetricGroup()).addGroup("table", table.name).counter(JobMetrics.LAKE_ROWS_WRITTEN);
         if (!table.eventTimeCommit) {
             // Tables committed on processing time must not hold back the committer's watermark
             // (alerts_undelivered arrives without any): this input is always "complete".

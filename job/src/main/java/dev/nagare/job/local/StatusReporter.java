@@ -1,5 +1,7 @@
 package dev.nagare.job.local;
 
+import dev.nagare.job.metrics.JobMetrics;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -19,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The status line of a local run. It reads the job's own metrics through the Flink REST API (the
@@ -26,8 +30,12 @@ import java.util.function.Supplier;
  */
 public final class StatusReporter {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Metric name suffixes (operator metric ids end with {@code nagare.<name>}). */
-    private static final List<String> METRICS = List.of("nagare.records", "nagare.events", "nagare.deadLetters", "nagare.alerts", "nagare.lateEvents");
+    /**
+     * Metric id suffixes: job-wide ids end with {@code kinesisanalytics.<name>}; the per-log-type
+     * ones end with {@code log_type.<type>.<name>} and so are not matched.
+     */
+    private static final List<String> METRICS = Stream.of(JobMetrics.RECORDS, JobMetrics.EVENTS, JobMetrics.DEAD_LETTERS, JobMetrics.ALERTS, JobMetrics.LATE_EVENTS)
+            .map(name -> JobMetrics.GROUP + "." + name).collect(Collectors.toList());
 
     private static final long RATE_WINDOW_NANOS = 15_000_000_000L;
 
@@ -67,7 +75,7 @@ public final class StatusReporter {
             return "interrupted";
         }
         long now = System.nanoTime();
-        long events = totals.getOrDefault("nagare.events", 0L);
+        long events = totals.getOrDefault(JobMetrics.GROUP + "." + JobMetrics.EVENTS, 0L);
         samples.addLast(new long[] {now, events});
         while (samples.size() > 2 && now - samples.peekFirst()[0] > RATE_WINDOW_NANOS) {
             samples.removeFirst();
@@ -78,8 +86,8 @@ public final class StatusReporter {
         String line = String.format(
                 "[%02d:%02d:%02d] %-9s events %,d (%.1f/s)  records %,d  alerts %,d  dead letters %,d  late %,d  lake files %,d",
                 seconds / 3600, (seconds / 60) % 60, seconds % 60, state, events, rate,
-                totals.getOrDefault("nagare.records", 0L), totals.getOrDefault("nagare.alerts", 0L),
-                totals.getOrDefault("nagare.deadLetters", 0L), totals.getOrDefault("nagare.lateEvents", 0L),
+                totals.getOrDefault(JobMetrics.GROUP + "." + JobMetrics.RECORDS, 0L), totals.getOrDefault(JobMetrics.GROUP + "." + JobMetrics.ALERTS, 0L),
+                totals.getOrDefault(JobMetrics.GROUP + "." + JobMetrics.DEAD_LETTERS, 0L), totals.getOrDefault(JobMetrics.GROUP + "." + JobMetrics.LATE_EVENTS, 0L),
                 committedFiles(lake));
         return extra == null ? line : line + "  " + extra.get();
     }

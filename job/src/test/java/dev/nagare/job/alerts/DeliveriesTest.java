@@ -5,7 +5,6 @@ import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.schema.Schemas;
 
 import org.apache.flink.metrics.SimpleCounter;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.table.types.DataType;
 import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
@@ -58,6 +57,7 @@ class DeliveriesTest {
     final SimpleCounter rejected = new SimpleCounter();
     final SimpleCounter deadLettered = new SimpleCounter();
     final SimpleCounter retried = new SimpleCounter();
+    final SimpleCounter undeliveredCount = new SimpleCounter();
     Deliveries deliveries;
 
     @AfterEach
@@ -69,7 +69,7 @@ class DeliveriesTest {
 
     Deliveries deliveries(Destination destination, long intervalNanos) {
         deliveries = new Deliveries(destination, sender, Executors.newSingleThreadScheduledExecutor(), intervalNanos,
-                new Deliveries.Metrics(sent, retried, new SimpleCounter(), deadLettered, rejected, new DescriptiveStatisticsHistogram(100)));
+                new Deliveries.Metrics(sent, retried, new SimpleCounter(), deadLettered, rejected, undeliveredCount, new Deliveries.LatestLatency()));
         return deliveries;
     }
 
@@ -164,6 +164,7 @@ class DeliveriesTest {
                 "rate limited: next slot in 3.0 s is past the delivery deadline (alerts.retry.max-wait 2500 ms, attempts of up to 500 ms)");
         assertThat(error(undelivered("e"))).startsWith("rate limited: next slot in 3.0 s");
         assertThat(rejected.getCount()).isEqualTo(2);
+        assertThat(undeliveredCount.getCount()).as("rejected alerts count as undelivered").isEqualTo(2);
         awaitAnswered("a", "b", "c");
         assertThat(undelivered("a")).isNull();
         assertThat(undelivered("c")).isNull();
@@ -191,6 +192,7 @@ class DeliveriesTest {
         assertThat(deliveries.timeout("a")).as("delivered: nothing to time out").isFalse();
         assertThat(undelivered("a")).isNull();
         assertThat(deadLettered.getCount()).isEqualTo(1);
+        assertThat(undeliveredCount.getCount()).as("dead-lettered alerts count as undelivered").isEqualTo(1);
         assertThat(deliveries.queued()).isZero();
     }
 

@@ -135,34 +135,14 @@ class SendersTest {
         assertThat(webhook("https://hooks.slack.com/services/T1/B2/secretpath").toString())
                 .isEqualTo("webhook https://hooks.slack.com/*** (slack)");
         NagareConfig fromEnv = NagareConfig.defaults().with("alerts.webhook.url", "env:NAGARE_WEBHOOK");
+        // Checked where the job is built, read again by the sender: the destination keeps the name only.
         assertThat(Destination.fromConfig(fromEnv, name -> "NAGARE_WEBHOOK".equals(name) ? "https://hooks.example.com/x" : null))
-                .extracting(Destination::toString).containsExactly("webhook https://hooks.example.com/*** (slack)");
+                .extracting(Destination::toString).containsExactly("webhook env:NAGARE_WEBHOOK (slack)");
         assertThatThrownBy(() -> Destination.fromConfig(fromEnv, name -> null))
                 .hasMessage("Invalid configuration: alerts.webhook.url names environment variable NAGARE_WEBHOOK, which is not set");
         assertThatThrownBy(() -> NagareConfig.defaults().with("alerts.rate-limit", "-1"))
                 .hasMessage("Invalid configuration value '-1' for key 'rate-limit' in group 'alerts': "
                         + "must be a number of requests per second above 0 and at most 1000");
-    }
-
-    @Test
-    void webhookUrlFromSecretsManager() {
-        String arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:nagare/webhook-AbCdEf";
-        // A real HTTP server playing Secrets Manager's GetSecretValue.
-        try (HttpStub secrets = new HttpStub()) {
-            secrets.respondWithBody(r -> "{\"ARN\":\"" + arn + "\",\"Name\":\"nagare/webhook\","
-                    + "\"SecretString\":\"{\\\"url\\\":\\\"https://hooks.example.com/services/T9/B9/fromsecret\\\"}\"}");
-            System.setProperty("aws.endpointUrlSecretsManager", secrets.baseUrl());
-            NagareConfig config = NagareConfig.defaults().with("alerts.webhook.url", arn);
-            Destination destination = Destination.fromConfig(config, name -> null).get(0);
-            assertThat(destination.url).isEqualTo("https://hooks.example.com/services/T9/B9/fromsecret");
-            HttpStub.Request request = secrets.requests().get(0);
-            assertThat(request.header("X-Amz-Target")).isEqualTo("secretsmanager.GetSecretValue");
-            assertThat(request.body).contains(arn);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } finally {
-            System.clearProperty("aws.endpointUrlSecretsManager");
-        }
     }
 
     @Test

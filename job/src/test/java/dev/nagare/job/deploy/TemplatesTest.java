@@ -1,6 +1,7 @@
 package dev.nagare.job.deploy;
 
 import dev.nagare.job.config.NagareOptions;
+import dev.nagare.job.metrics.JobMetrics;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
@@ -12,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -22,7 +25,7 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The CloudFormation templates, checked without AWS (cfn-lint cannot be installed here): the
+ * The CloudFormation templates, checked without AWS (the linter itself runs in CfnLintTest): the
  * application sets exactly the job keys NagareOptions knows (less the documented exclusions), IAM
  * grants no wildcard action and no wildcard resource for writes, and every reference resolves.
  */
@@ -138,6 +141,94 @@ class TemplatesTest {
             assertThat(glue).as(m.group(1)).isEqualTo(columns);
         }
         assertThat(tables).isEqualTo(5);
+    }
+
+    /**
+     * Metrics Flink and Managed Flink publish themselves, that the template may watch (MSF's
+     * "Metrics and dimensions" page: application-level metrics, dimension Application).
+     */
+    private static final Set<String> MANAGED_FLINK_METRICS = Set.of("numberOfFailedCheckpoints", "numRestarts", "fullRestarts",
+            "millisBehindLatest", "downtime", "uptime", "containerCPUUtilization", "containerMemoryUtilization",
+            "heapMemoryUtilization", "cpuUtilization", "KPUs", "lastCheckpointDuration", "lastCheckpointSize");
+
+    @Test
+    void everyMetricTheDashboardAndAlarmsWatchIsOneThatIsPublished() throws Exception {
+        JsonNode t = read("nagare.yaml");
+        JsonNode mappings = t.at("/Mappings/Metrics");
+        mappings.get("Job").fields().forEachRemaining(e -> assertThat(JobMetrics.JOB_WIDE)
+                .as("Mappings/Metrics/Job/%s: a job-wide metric the job registers (JobMetrics)", e.getKey())
+                .contains(e.getValue().asText()));
+        mappings.get("Flink").fields().forEachRemaining(e -> assertThat(MANAGED_FLINK_METRICS)
+                .as("Mappings/Metrics/Flink/%s", e.getKey()).contains(e.getValue().asText()));
+
+        // name -> dimension names, from every alarm and every dashboard widget
+        Map<String, List<String>> watched = new LinkedHashMap<>();
+        int alarms = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = t.get("Resources").fields(); it.hasNext(); ) {
+            JsonNode r = it.next().getValue();
+            if (!"AWS::CloudWatch::Alarm".equals(r.path("Type").asText())) {
+                continue;
+            }
+            alarms++;
+            JsonNode p = r.get("Properties");
+            List<JsonNode> metrics = new ArrayList<>();
+            if (p.has("MetricName")) {
+                metrics.add(p);
+            }
+            p.path("Metrics").forEach(m -> {
+                if (m.has("MetricStat")) {
+                    metrics.add(m.at("/MetricStat/Metric"));
+                }
+            });
+            assertThat(metrics).as("alarm %s watches a metric", p.get("AlarmName")).isNotEmpty();
+            for (JsonNode m : metrics) {
+                assertThat(m.path("Namespace").asText()).isEqualTo("AWS/KinesisAnalytics");
+                List<String> dims = new ArrayList<>();
+                m.path("Dimensions").forEach(d -> dims.add(d.get("Name").asText()));
+                watched.put(resolve(mappings, m.get("MetricName")), dims);
+            }
+        }
+        assertThat(alarms).isEqualTo(6);
+        JsonNode sub = t.at("/Resources/Dashboard/Properties/DashboardBody/Fn::Sub");
+        String body = sub.get(0).asText();
+        for (Iterator<Map.Entry<String, JsonNode>> it = sub.get(1).fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> var = it.next();
+            body = body.replace("${" + var.getKey() + "}", var.getValue().has("Fn::FindInMap") ? resolve(mappings, var.getValue()) : "arn");
+        }
+        body = body.replace("${AWS::Region}", "eu-west-1").replace("${Application}", "app");
+        for (JsonNode widget : YAML.readTree(body).get("widgets")) {
+            String previous = null;
+            for (JsonNode line : widget.at("/properties/metrics")) {
+                String name = line.get(1).asText();
+                assertThat(line.get(0).asText()).isIn("AWS/KinesisAnalytics", ".");
+                List<String> dims = new ArrayList<>();
+                for (int i = 2; i + 1 < line.size() && line.get(i).isTextual(); i += 2) {
+                    dims.add(line.get(i).asText().equals(".") ? "Application" : line.get(i).asText());
+                }
+                watched.put(name, dims);
+                previous = name;
+            }
+        }
+        assertThat(watched).containsKeys(JobMetrics.ALERTS_UNDELIVERED, JobMetrics.DEAD_LETTERS, JobMetrics.ALERTS);
+        watched.forEach((name, dims) -> {
+            assertThat(dims).as("%s: dimensions", name).containsExactly("Application");
+            if (name.startsWith("nagare")) {
+                assertThat(JobMetrics.JOB_WIDE).as("%s is a job-wide metric the job registers (JobMetrics)", name).contains(name);
+            } else {
+                assertThat(MANAGED_FLINK_METRICS).as("%s is published by Managed Flink", name).contains(name);
+            }
+        });
+    }
+
+    private static String resolve(JsonNode mappings, JsonNode name) {
+        if (name.isTextual()) {
+            return name.asText();
+        }
+        JsonNode path = name.get("Fn::FindInMap");
+        assertThat(path.get(0).asText()).isEqualTo("Metrics");
+        JsonNode value = mappings.path(path.get(1).asText()).path(path.get(2).asText());
+        assertThat(value.isTextual()).as("mapping %s", path).isTrue();
+        return value.asText();
     }
 
     @Test
