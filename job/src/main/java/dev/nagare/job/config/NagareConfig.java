@@ -20,8 +20,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 /**
@@ -47,22 +45,9 @@ public final class NagareConfig implements Serializable {
                 "must be a stream ARN such as arn:aws:kinesis:eu-west-1:111122223333:stream/logs");
         check(NagareOptions.KINESIS_INITIAL_TIMESTAMP, NagareConfig::isNowOrInstant, "must be an ISO-8601 instant such as 2024-06-01T00:00:00Z");
         check(NagareOptions.KINESIS_SHARD_DISCOVERY, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
-        check(NagareOptions.PARSE_ROUTES, (List<String> v) -> v.stream().allMatch(NagareConfig::isRoute),
-                "must be '<log_type>:<log group regex>' entries separated by ';' with log_type one of "
-                        + String.join(", ", EventParser.ROUTABLE_TYPES));
-        check(NagareOptions.DEDUP_TTL, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 1 h (0 s turns it off)");
         check(NagareOptions.RULES_DEFAULT_STATE_TTL, dev.nagare.job.rules.Rule::validStateTtl,
                 "must be " + dev.nagare.job.rules.Rule.STATE_TTL_ALLOWED);
-        check(NagareOptions.PARTIAL_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
-        check(NagareOptions.MAX_LINE_CHARS, (Integer v) -> v >= 16384, "must be an integer >= 16384");
-        check(NagareOptions.MAX_RECORD_BYTES, (MemorySize v) -> v.getBytes() >= 1024 * 1024 && v.getBytes() <= Integer.MAX_VALUE - 8,
-                "must be a size from 1 mb to 2047 mb");
-        check(NagareOptions.MAX_EVENTS_PER_RECORD, (Integer v) -> v >= 1, "must be an integer >= 1");
-        check(NagareOptions.MAX_FUTURE, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 15 min");
-        check(NagareOptions.REDACT_SECRET_KEYS, (List<String> v) -> v.stream().allMatch(NagareConfig::isSecretKeyWord),
-                "must be key words of letters, digits, '_', '-' or '.' separated by ';'");
-        check(NagareOptions.REDACT_EXTRA_PATTERNS, (List<String> v) -> v.stream().allMatch(NagareConfig::isMaskingPattern),
-                "must be Java regexes separated by ';', each matching at least one character");
+        ParseSettings.registerChecks();
         check(NagareOptions.DELIVERY_CONNECT_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 5 s");
         check(NagareOptions.DELIVERY_REQUEST_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 s");
         check(NagareOptions.DELIVERY_MAX_WAIT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 min");
@@ -256,47 +241,17 @@ public final class NagareConfig implements Serializable {
 
     /** The event parser of this configuration: its routes, bounds and redaction. */
     public EventParser parser() {
-        return new EventParser(routes(), get(NagareOptions.MAX_LINE_CHARS), get(NagareOptions.MAX_FUTURE).toMillis(), redactor());
+        return ParseSettings.of(this).parser();
     }
 
     /** The one redaction of this configuration, for every stored, sent and logged text. */
     public Redactor redactor() {
-        return new Redactor(get(NagareOptions.REDACT_SECRET_KEYS),
-                get(NagareOptions.REDACT_EXTRA_PATTERNS).stream().map(Pattern::compile).collect(Collectors.toList()));
-    }
-
-    private static boolean isSecretKeyWord(String word) {
-        return word.matches("[A-Za-z0-9_.-]+");
-    }
-
-    /** Compiles, and cannot match the empty string (it would mask nothing, or everywhere). */
-    private static boolean isMaskingPattern(String regex) {
-        try {
-            Pattern pattern = Pattern.compile(regex);
-            return !pattern.matcher("").matches();
-        } catch (PatternSyntaxException e) {
-            return false;
-        }
+        return ParseSettings.of(this).redactor();
     }
 
     /** The configured routes in front of the defaults. */
     public List<EventParser.Route> routes() {
-        return get(NagareOptions.PARSE_ROUTES).stream()
-                .map(r -> new EventParser.Route(r.substring(r.indexOf(':') + 1).trim(), r.substring(0, r.indexOf(':')).trim()))
-                .collect(Collectors.toList());
-    }
-
-    private static boolean isRoute(String entry) {
-        int colon = entry.indexOf(':');
-        if (colon <= 0 || !EventParser.ROUTABLE_TYPES.contains(entry.substring(0, colon).trim())) {
-            return false;
-        }
-        try {
-            Pattern.compile(entry.substring(colon + 1).trim());
-            return true;
-        } catch (PatternSyntaxException e) {
-            return false;
-        }
+        return ParseSettings.of(this).routes;
     }
 
     private static boolean atLeastOneMilli(Duration d) {
@@ -308,7 +263,7 @@ public final class NagareConfig implements Serializable {
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> void check(ConfigOption<T> option, Predicate<T> test, String allowed) {
+    static <T> void check(ConfigOption<T> option, Predicate<T> test, String allowed) {
         CHECKS.put(option, new Check((Predicate<Object>) test, allowed));
     }
 

@@ -25,7 +25,8 @@ public final class NagareOptions {
             ConfigOptions.key("source.type")
                     .enumType(SourceType.class)
                     .defaultValue(SourceType.DEMO)
-                    .withDescription("Where records come from: 'demo' is the embedded generator of realistic CloudWatch Logs records.");
+                    .withDescription("Where records come from: 'kinesis' (production), 'replay' (files of captured records, bounded) "
+                            + "or 'demo' (the embedded generator of realistic CloudWatch Logs records).");
 
     public static final ConfigOption<Integer> DEMO_RATE =
             ConfigOptions.key("source.demo.rate")

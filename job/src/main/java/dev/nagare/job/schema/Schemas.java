@@ -1,15 +1,13 @@
 package dev.nagare.job.schema;
 
+import dev.nagare.udf.parse.LogColumns;
 import dev.nagare.udf.parse.NormalizedEvent;
 
 import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.types.DataType;
 import org.apache.flink.types.Row;
 
-import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 
 import static org.apache.flink.table.api.DataTypes.BIGINT;
@@ -30,43 +28,9 @@ import static org.apache.flink.table.api.DataTypes.TIMESTAMP;
 public final class Schemas {
     private Schemas() {}
 
-    /** The {@code logs} table: one flat row per log event; columns that do not apply are NULL. */
+    /** The {@code logs} table: one flat row per log event; columns that do not apply are NULL ({@link LogColumns}). */
     public static final DataType LOGS =
-            DataTypes.ROW(
-                    FIELD("event_time", TIMESTAMP(3)),
-                    FIELD("ingest_time", TIMESTAMP(3)),
-                    FIELD("event_id", STRING()),
-                    FIELD("log_type", STRING()),
-                    FIELD("account", STRING()),
-                    FIELD("region", STRING()),
-                    FIELD("log_group", STRING()),
-                    FIELD("log_stream", STRING()),
-                    FIELD("service", STRING()),
-                    FIELD("level", STRING()),
-                    FIELD("message", STRING()),
-                    FIELD("request_id", STRING()),
-                    FIELD("trace_id", STRING()),
-                    FIELD("attributes", MAP(STRING(), STRING())),
-                    FIELD("db_user", STRING()),
-                    FIELD("db_client_host", STRING()),
-                    FIELD("db_operation", STRING()),
-                    FIELD("db_name", STRING()),
-                    FIELD("db_object", STRING()),
-                    FIELD("db_query", STRING()),
-                    FIELD("db_retcode", INT()),
-                    FIELD("db_connection_id", BIGINT()),
-                    FIELD("aws_event_name", STRING()),
-                    FIELD("aws_event_source", STRING()),
-                    FIELD("aws_principal_arn", STRING()),
-                    FIELD("aws_principal_type", STRING()),
-                    FIELD("aws_source_ip", STRING()),
-                    FIELD("aws_error_code", STRING()),
-                    FIELD("aws_mfa", BOOLEAN()),
-                    FIELD("lambda_duration_ms", DOUBLE()),
-                    FIELD("lambda_max_memory_mb", INT()),
-                    FIELD("lambda_memory_size_mb", INT()),
-                    FIELD("lambda_init_ms", DOUBLE()),
-                    FIELD("rejected_event_time", TIMESTAMP(3)));
+            DataTypes.ROW(LogColumns.ALL.stream().map(c -> FIELD(c.name, dataType(c.type))).toArray(DataTypes.Field[]::new));
 
     /** Records or events that could not be decoded or parsed, kept with the reason. */
     public static final DataType DEAD_LETTER =
@@ -136,45 +100,33 @@ public final class Schemas {
 
     /** A {@link #LOGS} row from a parsed event, in column order. */
     public static Row logRow(NormalizedEvent e) {
-        return Row.of(
-                utc(e.eventTimeMillis),
-                utc(e.ingestTimeMillis),
-                e.eventId,
-                e.logType,
-                e.account,
-                e.region,
-                e.logGroup,
-                e.logStream,
-                e.service,
-                e.level,
-                e.message,
-                e.requestId,
-                e.traceId,
-                e.attributes.isEmpty() ? null : new HashMap<>(e.attributes),
-                e.dbUser,
-                e.dbClientHost,
-                e.dbOperation,
-                e.dbName,
-                e.dbObject,
-                e.dbQuery,
-                e.dbRetcode,
-                e.dbConnectionId,
-                e.awsEventName,
-                e.awsEventSource,
-                e.awsPrincipalArn,
-                e.awsPrincipalType,
-                e.awsSourceIp,
-                e.awsErrorCode,
-                e.awsMfa,
-                e.lambdaDurationMs,
-                e.lambdaMaxMemoryMb,
-                e.lambdaMemorySizeMb,
-                e.lambdaInitMs,
-                e.rejectedEventTimeMillis == null ? null : utc(e.rejectedEventTimeMillis));
+        return Row.of(LogColumns.values(e));
+    }
+
+    /** The Flink type of a {@code logs} column type. */
+    static DataType dataType(LogColumns.Type type) {
+        switch (type) {
+            case TIMESTAMP:
+                return TIMESTAMP(3);
+            case STRING:
+                return STRING();
+            case INT:
+                return INT();
+            case BIGINT:
+                return BIGINT();
+            case DOUBLE:
+                return DOUBLE();
+            case BOOLEAN:
+                return BOOLEAN();
+            case STRING_MAP:
+                return MAP(STRING(), STRING());
+            default:
+                throw new IllegalStateException("no Flink type for " + type);
+        }
     }
 
     /** UTC wall-clock time of an epoch-millisecond instant. */
     public static LocalDateTime utc(long epochMillis) {
-        return LocalDateTime.ofInstant(Instant.ofEpochMilli(epochMillis), ZoneOffset.UTC);
+        return LogColumns.utc(epochMillis);
     }
 }

@@ -76,7 +76,7 @@ class NagareConfigTest {
         assertThatThrownBy(() -> NagareConfig.fromGroups(group("parse", "routes", "mysql:/custom/.*")))
                 .hasMessage("Invalid configuration value 'mysql:/custom/.*' for key 'routes' in group 'parse': must be "
                         + "'<log_type>:<log group regex>' entries separated by ';' with log_type one of "
-                        + "app, lambda, mysql_audit, postgres_audit, cloudtrail, text");
+                        + "mysql_audit, postgres_audit, cloudtrail, lambda, app, text");
         assertThatThrownBy(() -> NagareConfig.fromGroups(group("parse", "routes", "app:/ecs/(unclosed")))
                 .hasMessageStartingWith("Invalid configuration value 'app:/ecs/(unclosed' for key 'routes' in group 'parse': must be");
     }

@@ -1,6 +1,5 @@
 package dev.nagare.udf.parse;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nagare.udf.decode.RawLogEvent;
 import dev.nagare.udf.redact.Redactor;
 
@@ -12,22 +11,34 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Classifies one raw log event and parses it into the normalized schema. The log group decides
- * the parser when a route matches (log group names are configuration); otherwise the content is
- * sniffed (LOG_FORMATS.md section 0).
+ * Parses one raw log event into the normalized schema: the log group decides the {@link LogFormat}
+ * when a route matches (log group names are configuration); otherwise the first format of
+ * {@link LogFormats#ALL} that recognises the line does (LOG_FORMATS.md section 0). Around the
+ * format's parser it does what holds for every format: the line bound, the choice of event time
+ * and redaction.
  */
 public final class EventParser implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** A log group pattern and the parser ({@link LogTypes} value) for groups that match it. */
+    /** A log group pattern and the format ({@link LogFormats#NAMES} value) of groups that match it. */
     public static final class Route implements Serializable {
         private static final long serialVersionUID = 1L;
         private final Pattern logGroup;
         private final String logType;
+        private transient LogFormat format;
 
+        /** @throws IllegalArgumentException when the regex does not compile or no format has the name */
         public Route(String logGroupRegex, String logType) {
             this.logGroup = Pattern.compile(logGroupRegex);
             this.logType = Objects.requireNonNull(logType);
+            this.format = LogFormats.named(logType);
+        }
+
+        LogFormat format() {
+            if (format == null) { // after deserialization: formats are singletons, not serialized
+                format = LogFormats.named(logType);
+            }
+            return format;
         }
 
         public String logType() {
@@ -64,8 +75,6 @@ public final class EventParser implements Serializable {
     /** Attribute set on a row whose own time was not trusted: {@code future} or {@code before_2000}. */
     public static final String UNTRUSTED_TIME_ATTRIBUTE = "nagare_untrusted_time";
 
-    private static final Pattern TEXT_LEVEL =
-            Pattern.compile("\\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\\b");
     private static final Pattern LOG_GROUP_SERVICE =
             Pattern.compile("/aws/lambda/([^/]+)|/aws/rds/(?:cluster|instance)/([^/]+)/.*|.*/([^/]+)");
 
@@ -73,13 +82,6 @@ public final class EventParser implements Serializable {
     private final int maxLineChars;
     private final long maxFutureMillis;
     private final Redactor redactor;
-    // The parsers hold no state, so one of each serves every thread.
-    private static final MySqlAuditParser MYSQL = new MySqlAuditParser();
-    private static final AppJsonParser APP = new AppJsonParser();
-    private static final LambdaTextParser LAMBDA_TEXT = new LambdaTextParser();
-    private static final CloudTrailParser CLOUD_TRAIL = new CloudTrailParser();
-    private static final PostgresAuditParser POSTGRES = new PostgresAuditParser();
-    private static final FireLensParser FIRELENS = new FireLensParser();
 
     public EventParser() {
         this(DEFAULT_ROUTES);
@@ -129,8 +131,7 @@ public final class EventParser implements Serializable {
     }
 
     /** The route types a configuration may name. */
-    public static final List<String> ROUTABLE_TYPES =
-            List.of(LogTypes.APP, LogTypes.LAMBDA, LogTypes.MYSQL_AUDIT, LogTypes.POSTGRES_AUDIT, LogTypes.CLOUDTRAIL, LogTypes.TEXT);
+    public static final List<String> ROUTABLE_TYPES = LogFormats.NAMES;
 
     /**
      * Parses one event whose record arrived at {@code ingestTimeMillis} (tests and tools that have
@@ -172,9 +173,10 @@ public final class EventParser implements Serializable {
             out.attributes.put(TRUNCATED_ATTRIBUTE, Integer.toString(message.length()));
             message = cut(message, maxLineChars);
         }
-        String type = route(envelope.logGroup(), message);
+        LogFormat format = format(envelope.logGroup(), message);
+        String type = format.name();
         try {
-            parse(type, message, out);
+            format.parse(message, out);
         } catch (ParseException e) {
             throw new ParseException((cut ? "line cut at " + maxLineChars + " of " + raw.message().length()
                     + " chars (parse.max-line-chars), then: " : "") + e.getMessage(), type);
@@ -222,86 +224,16 @@ public final class EventParser implements Serializable {
         out.eventTimeMillis = recordTime;
     }
 
-    private static void parse(String type, String message, NormalizedEvent out) throws ParseException {
-        switch (type) {
-            case LogTypes.MYSQL_AUDIT:
-                MYSQL.parse(message, out);
-                break;
-            case LogTypes.POSTGRES_AUDIT:
-                POSTGRES.parse(message, out);
-                break;
-            case LogTypes.CLOUDTRAIL:
-                ObjectNode trail = AppJsonParser.readObject(message);
-                if (trail == null) {
-                    throw new ParseException("CloudTrail log event is not a JSON object");
-                }
-                CLOUD_TRAIL.parse(trail, out);
-                break;
-            case LogTypes.LAMBDA:
-                ObjectNode lambdaJson = AppJsonParser.looksLikeJson(message) ? AppJsonParser.readObject(message) : null;
-                if (lambdaJson != null && LambdaTextParser.isPlatformRecord(lambdaJson)) {
-                    LAMBDA_TEXT.parsePlatform(lambdaJson, out);
-                } else if (lambdaJson != null) {
-                    APP.parse(lambdaJson, out); // an application record of the JSON log format
-                    out.logType = LogTypes.LAMBDA;
-                } else {
-                    LAMBDA_TEXT.parse(message, out);
-                }
-                break;
-            case LogTypes.APP:
-                ObjectNode json = AppJsonParser.looksLikeJson(message) ? AppJsonParser.readObject(message) : null;
-                if (json != null && CloudTrailParser.isCloudTrail(json)) {
-                    CLOUD_TRAIL.parse(json, out);
-                } else if (json != null && FireLensParser.isFireLens(json)) {
-                    FIRELENS.parse(json, out, APP);
-                } else if (json != null && LambdaTextParser.isPlatformRecord(json)) {
-                    LAMBDA_TEXT.parsePlatform(json, out);
-                } else if (json != null) {
-                    APP.parse(json, out);
-                } else {
-                    text(message, out);
-                }
-                break;
-            default:
-                text(message, out);
-        }
-    }
-
-    private String route(String logGroup, String message) {
+    /** The format a route gives the log group, else the first that recognises the line. */
+    private LogFormat format(String logGroup, String message) {
         if (logGroup != null) {
             for (Route r : routes) {
                 if (r.matches(logGroup)) {
-                    return r.logType();
+                    return r.format();
                 }
             }
         }
-        // Content sniffing: the cheap checks first.
-        if (MySqlAuditParser.looksLikeAuditLine(message)) {
-            return LogTypes.MYSQL_AUDIT;
-        }
-        if (PostgresAuditParser.looksLikePostgresLine(message)) {
-            return LogTypes.POSTGRES_AUDIT;
-        }
-        if (LambdaTextParser.looksLikePlatformLine(message)) {
-            return LogTypes.LAMBDA;
-        }
-        if (AppJsonParser.looksLikeJson(message)) {
-            return LogTypes.APP; // CloudTrail is recognised inside by its fields
-        }
-        return LogTypes.TEXT;
-    }
-
-    /** A line of plain text: the level is guessed from the first level word, if any. */
-    private static void text(String message, NormalizedEvent out) {
-        out.logType = LogTypes.TEXT;
-        out.level = levelInText(message);
-        out.message = message;
-    }
-
-    /** The first level word near the start of a text line (ERROR, WARN, ...), or null. */
-    static String levelInText(String line) {
-        Matcher m = TEXT_LEVEL.matcher(line.length() > 200 ? line.substring(0, 200) : line);
-        return m.find() ? Levels.fromName(m.group(1)) : null;
+        return LogFormats.forLine(message);
     }
 
     static String serviceFromLogGroup(String logGroup) {

@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
  * keyed reassembly step first.
  */
 public final class FireLensParser {
+    private FireLensParser() {}
+
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AppJsonParser APP_JSON = new AppJsonParser();
     private static final List<String> METADATA =
             List.of("container_id", "container_name", "source", "ecs_cluster", "ecs_task_arn", "ecs_task_definition", "ec2_instance_id");
     private static final List<String> PARTIAL_KEYS = List.of("partial_message", "partial_id", "partial_ordinal", "partial_last");
@@ -91,15 +94,17 @@ public final class FireLensParser {
         }
     }
 
-    public void parse(ObjectNode record, NormalizedEvent out, AppJsonParser app) {
+    /**
+     * The one place a FireLens record is unwrapped: the container line in {@code log} is parsed as
+     * application JSON or as text, and the ECS metadata around it fills the context.
+     */
+    static void parse(ObjectNode record, NormalizedEvent out) {
         String line = record.path("log").asText("");
         ObjectNode json = AppJsonParser.looksLikeJson(line) ? AppJsonParser.readObject(line) : null;
         if (json != null) {
-            app.parse(json, out);
+            APP_JSON.parse(json, out);
         } else {
-            out.logType = LogTypes.TEXT;
-            out.level = EventParser.levelInText(line);
-            out.message = line;
+            LogFormats.text(line, out);
         }
         if (out.service == null) {
             out.service = service(record);

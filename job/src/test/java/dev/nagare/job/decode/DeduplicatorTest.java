@@ -1,0 +1,161 @@
+package dev.nagare.job.decode;
+
+import dev.nagare.job.schema.Schemas;
+import dev.nagare.udf.parse.NormalizedEvent;
+
+import org.apache.flink.api.common.accumulators.Accumulator;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.types.Row;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@link Deduplicator} in Flink's keyed operator harness: what passes, what state it keeps and for how long. */
+class DeduplicatorTest {
+    static final long T0 = Instant.parse("2024-06-01T10:00:00Z").toEpochMilli();
+    static final Duration TTL = Duration.ofHours(1);
+
+    private final List<KeyedOneInputStreamOperatorTestHarness<String, Row, Row>> harnesses = new ArrayList<>();
+
+    @AfterEach
+    void closeHarnesses() throws Exception {
+        for (KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness : harnesses) {
+            harness.close();
+        }
+    }
+
+    /** A CloudWatch event of one stream, at {@code time}. */
+    static Row event(String id, long time) {
+        NormalizedEvent e = new NormalizedEvent();
+        e.eventId = id;
+        e.eventTimeMillis = time;
+        e.ingestTimeMillis = time;
+        e.logType = "app";
+        e.account = "111122223333";
+        e.logGroup = "/ecs/orders";
+        e.logStream = "web/1";
+        e.message = "order " + id + " placed";
+        return Schemas.logRow(e);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness(Duration ttl, OperatorSubtaskState restore)
+            throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new Deduplicator(ttl)), Deduplicator::key, Types.STRING);
+        harnesses.add(harness);
+        if (restore != null) {
+            harness.initializeState(restore);
+        }
+        harness.setStateTtlProcessingTime(T0);
+        harness.open();
+        return harness;
+    }
+
+    private static List<String> ids(KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness) {
+        List<String> ids = new ArrayList<>();
+        for (Row row : harness.extractOutputValues()) {
+            ids.add((String) row.getField(Schemas.LOGS_EVENT_ID));
+        }
+        return ids;
+    }
+
+    private static long tally(KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness, String name) {
+        Map<String, Accumulator<?, ?>> accumulators = harness.getEnvironment().getAccumulatorRegistry().getUserMap();
+        Accumulator<?, ?> counter = accumulators.get(Tally.PREFIX + name);
+        return counter == null ? 0 : (Long) counter.getLocalValue();
+    }
+
+    @Test
+    void aReDeliveryWithinTheTtlIsDropped() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        harness.processElement(event("e1", T0), T0);
+        harness.processElement(event("e2", T0), T0);
+        harness.setStateTtlProcessingTime(T0 + TTL.toMillis() - 1);
+        harness.processElement(event("e1", T0), T0);
+
+        assertThat(ids(harness)).containsExactly("e1", "e2");
+        assertThat(tally(harness, "duplicates")).isEqualTo(1);
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2); // one flag per id, nothing else
+        assertThat(harness.numEventTimeTimers() + harness.numProcessingTimeTimers()).isZero(); // TTL, not timers
+    }
+
+    /** The same id from another stream is another event: CloudWatch ids are unique per stream only. */
+    @Test
+    void theSameIdInAnotherStreamIsKept() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        Row other = event("e1", T0);
+        other.setField(Schemas.LOGS_LOG_STREAM, "web/2");
+        harness.processElement(event("e1", T0), T0);
+        harness.processElement(other, T0);
+        assertThat(ids(harness)).containsExactly("e1", "e1");
+    }
+
+    @Test
+    void afterTheTtlAnIdIsForgottenAndLeavesTheNextSnapshot() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        harness.processElement(event("e1", T0), T0);
+        harness.setStateTtlProcessingTime(T0 + TTL.toMillis() + 1);
+        // Expired state is never returned: a delivery after the TTL counts as new.
+        harness.processElement(event("e1", T0), T0);
+        assertThat(ids(harness)).containsExactly("e1", "e1");
+
+        harness.setStateTtlProcessingTime(T0 + 2 * TTL.toMillis() + 2);
+        OperatorSubtaskState snapshot = harness.snapshot(1, T0);
+        // cleanupFullSnapshot: expired ids are not written into checkpoints, so state does not grow with them.
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> restored = harness(TTL, snapshot);
+        assertThat(restored.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void seenIdsSurviveASnapshotAndRestore() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        harness.processElement(event("e1", T0), T0);
+        OperatorSubtaskState snapshot = harness.snapshot(1, T0);
+
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> restored = harness(TTL, snapshot);
+        restored.processElement(event("e1", T0), T0);
+        restored.processElement(event("e3", T0), T0);
+        assertThat(ids(restored)).containsExactly("e3");
+        assertThat(restored.numKeyedStateEntries()).isEqualTo(2);
+    }
+
+    @Test
+    void eventsWithoutAnIdPassWithoutState() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        harness.processElement(event(null, T0), T0);
+        harness.processElement(event(null, T0), T0);
+        assertThat(harness.extractOutputValues()).hasSize(2);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void aZeroTtlTurnsDeduplicationOff() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(Duration.ZERO, null);
+        harness.processElement(event("e1", T0), T0);
+        harness.processElement(event("e1", T0), T0);
+        assertThat(ids(harness)).containsExactly("e1", "e1");
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    /** An event whose minute the watermark has closed is counted late and still kept (it goes to the lake). */
+    @Test
+    void lateEventsAreCountedAndKept() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        harness.processWatermark(T0 + 60_000 - 1); // closes the minute [10:00, 10:01)
+        harness.processElement(event("late", T0 + 30_000), T0 + 30_000);
+        harness.processElement(event("open", T0 + 60_000), T0 + 60_000);
+        assertThat(ids(harness)).containsExactly("late", "open");
+        assertThat(tally(harness, "lateEvents")).isEqualTo(1);
+    }
+}

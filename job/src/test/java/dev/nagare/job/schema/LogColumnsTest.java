@@ -1,0 +1,128 @@
+package dev.nagare.job.schema;
+
+import dev.nagare.udf.parse.LogColumns;
+import dev.nagare.udf.parse.NormalizedEvent;
+
+import org.apache.flink.table.types.DataType;
+import org.apache.flink.types.Row;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The {@code logs} columns are defined once ({@link LogColumns}); every place that spells them out
+ * again must agree with that definition, and every field a parser can fill must reach a column.
+ */
+class LogColumnsTest {
+    private static final List<String> NAMES = LogColumns.ALL.stream().map(c -> c.name).collect(Collectors.toList());
+
+    @Test
+    void theFlinkRowTypeHasTheColumnsInOrder() {
+        assertThat(DataType.getFieldNames(Schemas.LOGS)).isEqualTo(NAMES);
+    }
+
+    /**
+     * Each field of {@link NormalizedEvent} changes exactly one column of its row, and no two fields
+     * the same one: a field added to the event but not to the columns, or wired to the wrong column,
+     * fails here.
+     */
+    @Test
+    void everyFieldOfTheParsedEventReachesItsOwnColumn() throws Exception {
+        Row blank = Schemas.logRow(new NormalizedEvent());
+        List<Integer> fed = new ArrayList<>();
+        for (Field field : NormalizedEvent.class.getFields()) {
+            if (Modifier.isStatic(field.getModifiers())) {
+                continue;
+            }
+            NormalizedEvent e = new NormalizedEvent();
+            fill(e, field);
+            Row row = Schemas.logRow(e);
+            List<Integer> changed = new ArrayList<>();
+            for (int i = 0; i < row.getArity(); i++) {
+                if (!Objects.equals(row.getField(i), blank.getField(i))) {
+                    changed.add(i);
+                }
+            }
+            assertThat(changed).as("columns changed by NormalizedEvent.%s", field.getName()).hasSize(1);
+            fed.add(changed.get(0));
+        }
+        assertThat(fed).as("a column per field").doesNotHaveDuplicates().hasSize(NAMES.size());
+    }
+
+    @Test
+    void timesAreUtcWallClockAndAnEmptyMapIsNull() {
+        NormalizedEvent e = new NormalizedEvent();
+        e.eventTimeMillis = 1_717_200_000_123L; // 2024-06-01T00:00:00.123Z
+        Row row = Schemas.logRow(e);
+        assertThat(row.getField(NAMES.indexOf("event_time")).toString()).isEqualTo("2024-06-01T00:00:00.123");
+        assertThat(row.getField(NAMES.indexOf("attributes"))).isNull();
+        assertThat(row.getField(NAMES.indexOf("rejected_event_time"))).isNull();
+    }
+
+    /** The Athena DDL kept in the repository (and the Glue tables checked against it) lists the same columns. */
+    @Test
+    void theDocumentedAthenaTableHasTheColumns() throws Exception {
+        String ddl = Files.readString(Path.of("..", "docs", "athena", "tables.sql"));
+        String logs = ddl.substring(ddl.indexOf("nagare.logs ("), ddl.indexOf("PARTITIONED BY"));
+        List<String> columns = new ArrayList<>();
+        Matcher m = Pattern.compile("^  `(\\w+)` ", Pattern.MULTILINE).matcher(logs);
+        while (m.find()) {
+            columns.add(m.group(1));
+        }
+        // log_type is a partition key: it lives in the path, not in the files.
+        List<String> expected = new ArrayList<>(NAMES);
+        expected.remove("log_type");
+        assertThat(columns).isEqualTo(expected);
+    }
+
+    /** The reference table in docs/RULES.md names every column, in table order. */
+    @Test
+    void theRulesReferenceNamesTheColumns() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "RULES.md"));
+        String table = doc.substring(doc.indexOf("## The `logs` table"), doc.indexOf("## Bundled rules"));
+        List<String> columns = new ArrayList<>();
+        for (String line : table.split("\n")) {
+            if (line.startsWith("| `")) {
+                Matcher m = Pattern.compile("`(\\w+)`").matcher(line.substring(0, line.indexOf(" |", 2)));
+                while (m.find()) {
+                    columns.add(m.group(1));
+                }
+            }
+        }
+        assertThat(columns).isEqualTo(NAMES);
+    }
+
+    private static void fill(NormalizedEvent e, Field field) throws IllegalAccessException {
+        Class<?> type = field.getType();
+        if (type == long.class || type == Long.class) {
+            field.set(e, 1_700_000_000_000L);
+        } else if (type == String.class) {
+            field.set(e, "value of " + field.getName());
+        } else if (type == Integer.class) {
+            field.set(e, 7);
+        } else if (type == Double.class) {
+            field.set(e, 7.5);
+        } else if (type == Boolean.class) {
+            field.set(e, Boolean.TRUE);
+        } else if (Map.class.isAssignableFrom(type)) {
+            @SuppressWarnings("unchecked")
+            Map<String, String> map = (Map<String, String>) field.get(e);
+            map.put("k", "v");
+        } else {
+            throw new IllegalStateException("no sample value for " + field + ": extend the test");
+        }
+    }
+}
