@@ -51,8 +51,7 @@ public final class NagareConfig implements Serializable {
                 "must be '<log_type>:<log group regex>' entries separated by ';' with log_type one of "
                         + String.join(", ", EventParser.ROUTABLE_TYPES));
         check(NagareOptions.DEDUP_TTL, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 1 h (0 s turns it off)");
-        check(NagareOptions.RULES_DEFAULT_STATE_TTL, dev.nagare.job.rules.Rule::validStateTtl,
-                "must be " + dev.nagare.job.rules.Rule.STATE_TTL_ALLOWED);
+        check(NagareOptions.RULES_DEFAULT_STATE_TTL, StateTtl::valid, "must be " + StateTtl.ALLOWED);
         check(NagareOptions.PARTIAL_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.MAX_LINE_CHARS, (Integer v) -> v >= 16384, "must be an integer >= 16384");
         check(NagareOptions.MAX_RECORD_BYTES, (MemorySize v) -> v.getBytes() >= 1024 * 1024 && v.getBytes() <= Integer.MAX_VALUE - 8,

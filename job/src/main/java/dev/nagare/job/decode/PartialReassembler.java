@@ -1,5 +1,6 @@
 package dev.nagare.job.decode;
 
+import dev.nagare.job.metrics.Tally;
 import dev.nagare.udf.decode.RawLogEvent;
 import dev.nagare.udf.parse.FireLensParser;
 import dev.nagare.udf.parse.FireLensParser.PartialChunk;
