@@ -46,7 +46,8 @@ public final class Sources {
             if (!uri && !Files.isRegularFile(java.nio.file.Path.of(file))) {
                 throw new ConfigException("Invalid configuration: replay file " + file + " does not exist");
             }
-            paths[i] = new Path(uri ? file : java.nio.file.Path.of(file).toAbsolutePath().toUri().toString());
+            // A local file by its URI object: the URI's text would have its spaces escaped twice.
+            paths[i] = uri ? new Path(file) : new Path(java.nio.file.Path.of(file).toAbsolutePath().toUri());
         }
         return RecordSource.parallel(FileSource.forRecordStreamFormat(new Base64LineFormat(), paths).build());
     }

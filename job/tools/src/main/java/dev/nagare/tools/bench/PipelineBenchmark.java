@@ -38,24 +38,27 @@ public final class PipelineBenchmark {
     private PipelineBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        long records = args.length > 0 ? Long.parseLong(args[0]) : 100_000;
-        int parallelism = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        System.out.printf("Java %s, %d cores, parallelism %d%n",
+        run(args.length > 0 ? Long.parseLong(args[0]) : 100_000, args.length > 1 ? Integer.parseInt(args[1]) : 2, System.out);
+    }
+
+    /** Runs the benchmark and prints its figures. */
+    public static void run(long records, int parallelism, java.io.PrintStream out) throws Exception {
+        out.printf("Java %s, %d cores, parallelism %d%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), parallelism);
 
         run(records / 10, parallelism); // warm-up: JIT, class loading, the planner
         Result small = run(records / 10, parallelism);
         Result full = run(records, parallelism);
-        System.out.printf("%,d records, %,d events, %.1f MB of Kinesis payload: %.1f s end to end (submission to last file committed)%n",
+        out.printf("%,d records, %,d events, %.1f MB of Kinesis payload: %.1f s end to end (submission to last file committed)%n",
                 records, full.events, full.payloadBytes / 1e6, full.seconds);
-        System.out.printf("  overall:      %,.0f events/s, %,.0f records/s%n", full.events / full.seconds, records / full.seconds);
+        out.printf("  overall:      %,.0f events/s, %,.0f records/s%n", full.events / full.seconds, records / full.seconds);
         // The fixed cost of a run (planning 15 rules, deploying, the final checkpoint) cancels out
         // in the difference of the two runs: what remains is the rate a running job sustains.
         double seconds = full.seconds - small.seconds;
-        System.out.printf("  steady state: %,.0f events/s, %,.0f records/s, %.2f MB/s of payload (the %,d-record run subtracted)%n",
+        out.printf("  steady state: %,.0f events/s, %,.0f records/s, %.2f MB/s of payload (the %,d-record run subtracted)%n",
                 (full.events - small.events) / seconds, (records - records / 10) / seconds,
                 (full.payloadBytes - small.payloadBytes) / seconds / 1e6, records / 10);
-        System.out.printf("  lake: %,d Parquet files, %.1f MB, %.0f bytes per event%n",
+        out.printf("  lake: %,d Parquet files, %.1f MB, %.0f bytes per event%n",
                 full.files, full.lakeBytes / 1e6, (double) full.lakeBytes / full.events);
     }
 

@@ -18,18 +18,27 @@ import dev.nagare.job.Sources;
 
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.FileUtils;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * {@code nagare replay [--config FILE] FILES...}: runs captured Kinesis records (one base64 record
@@ -40,17 +49,12 @@ import java.util.TreeMap;
 public final class ReplayMain {
     private ReplayMain() {}
 
-    public static void main(String[] args) throws Exception {
-        System.exit(run(args, System.out));
-    }
-
-    public static int run(String[] args, PrintStream out) throws Exception {
-        String configFile = ConfigLoader.argument(args, "--config");
-        List<String> files = ConfigLoader.withoutOption(args, "--config");
-        if (files.isEmpty()) {
-            out.println("usage: nagare replay [--config FILE] FILE...   (one Kinesis record per line: get-records JSON or base64 data)");
-            return 2;
-        }
+    /**
+     * Replays the files and prints the summary on {@code out}; a progress line goes to {@code err}
+     * every {@code progressEvery} while the job runs.
+     */
+    public static int run(String configFile, List<String> files, PrintStream out, PrintStream err, Duration progressEvery)
+            throws Exception {
         NagareConfig config;
         List<Rule> rules;
         RecordSource source;
@@ -59,9 +63,10 @@ public final class ReplayMain {
             rules = RuleLoader.load(config);
             source = Sources.replay(files);
         } catch (ConfigException | RuleException e) {
-            out.println("nagare: " + e.getMessage());
+            err.println("nagare: " + e.getMessage());
             return 2;
         }
+        long total = countRecords(files);
         // Durable checkpoints (job.checkpoint.dir, else a temporary folder removed afterwards) and
         // heap state: a replay of any size holds its dedup state. No restarts: a
         // backtest that fails says why at once instead of starting over in a loop.
@@ -76,11 +81,14 @@ public final class ReplayMain {
                     .or(() -> Optional.of(temporary.toUri().toString())));
             flink.addAll(heap);
             flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+            // Task managers report accumulators with their heartbeats: often enough for the progress line.
+            flink.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
             env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());
             new NagarePipeline(config, source, config.get(NagareOptions.ALERTS_PRINT) ? new PrintAlertSink() : null,
                     List.<Destination>of(), rules).attachTo(env);
-            JobExecutionResult result = env.execute("nagare replay");
+            JobClient job = env.executeAsync("nagare replay");
+            JobExecutionResult result = awaitWithProgress(job, total, err, progressEvery);
             out.print(summary(result.getAllAccumulatorResults(), Path.of(new Lake(config).path(Lake.LOGS)).getParent()));
             return 0;
         } finally {
@@ -90,14 +98,66 @@ public final class ReplayMain {
         }
     }
 
-    /** The summary of a finished run from its accumulators. */
-    static String summary(Map<String, Object> accumulators, Path lake) {
+    /** Waits for the job, printing records read of total, events/s, elapsed time and alerts so far. */
+    private static JobExecutionResult awaitWithProgress(JobClient job, long total, PrintStream err, Duration every) throws Exception {
+        long start = System.nanoTime();
+        CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
+        while (true) {
+            try {
+                return result.get(every.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                Map<String, Object> accumulators;
+                try {
+                    accumulators = job.getAccumulators().get(5, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException unavailable) {
+                    continue; // the job is finishing: its result comes next
+                }
+                err.println(progressLine(counts(accumulators), total, (System.nanoTime() - start) / 1e9));
+            }
+        }
+    }
+
+    /** One progress line from the running job's counts. */
+    static String progressLine(Map<String, Long> counts, long total, double seconds) {
+        long records = counts.getOrDefault("records", 0L);
+        long events = sum(counts, "events.");
+        long s = (long) seconds;
+        return String.format("replay: records %,d of %s  events %,d (%,.0f/s)  alerts %,d  elapsed %d:%02d:%02d",
+                records, total < 0 ? "?" : String.format("%,d", total), events, seconds > 0 ? events / seconds : 0.0,
+                sum(counts, "alerts."), s / 3600, s / 60 % 60, s % 60);
+    }
+
+    /** Non-blank, non-comment lines of the local files: one record each; -1 when a file is remote. */
+    private static long countRecords(List<String> files) throws IOException {
+        long records = 0;
+        for (String file : files) {
+            if (file.contains("://")) {
+                return -1;
+            }
+            try (Stream<String> lines = Files.lines(Path.of(file))) {
+                records += lines.filter(l -> !l.isBlank() && !l.startsWith("#")).count();
+            }
+        }
+        return records;
+    }
+
+    private static Map<String, Long> counts(Map<String, Object> accumulators) {
         Map<String, Long> counts = new TreeMap<>();
         accumulators.forEach((name, value) -> {
             if (name.startsWith(Tally.PREFIX) && value instanceof Number) {
                 counts.put(name.substring(Tally.PREFIX.length()), ((Number) value).longValue());
             }
         });
+        return counts;
+    }
+
+    private static long sum(Map<String, Long> counts, String prefix) {
+        return counts.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToLong(Map.Entry::getValue).sum();
+    }
+
+    /** The summary of a finished run from its accumulators. */
+    static String summary(Map<String, Object> accumulators, Path lake) {
+        Map<String, Long> counts = counts(accumulators);
         StringBuilder sb = new StringBuilder("Replay summary\n");
         sb.append(String.format("  records read        %,d%n", counts.getOrDefault("records", 0L)));
         long events = counts.entrySet().stream().filter(e -> e.getKey().startsWith("events.")).mapToLong(Map.Entry::getValue).sum();

@@ -1,14 +1,10 @@
 package dev.nagare.tools.cli;
 
 import dev.nagare.job.NagarePipeline;
-import dev.nagare.job.config.ConfigException;
-import dev.nagare.job.config.ConfigLoader;
-import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.decode.DecodeFunction;
 import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleCompiler;
 import dev.nagare.job.rules.RuleException;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.tools.rules.RuleTestRunner;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.parse.NormalizedEvent;
@@ -23,38 +19,15 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * {@code rules validate} plans every rule against the real schema without running anything;
- * {@code rules test [id...]} runs the rules' test cases through the real job on an embedded
- * cluster. Both read the rules the job would (bundled pack plus {@code rules.directory} from
- * {@code --config FILE}) and exit non-zero on any failure.
+ * {@code nagare rules validate} plans every rule against the real schema without running
+ * anything; {@code nagare rules test [id...]} runs the rules' test cases through the real job on
+ * an embedded cluster ({@link RulesCommand} reads the rules).
  */
 public final class RulesCli {
     private RulesCli() {}
 
-    public static void main(String[] args) throws Exception {
-        System.exit(run(args, System.out));
-    }
-
-    /** Runs a command; the exit code is 0 when everything passed. */
-    public static int run(String[] args, PrintStream out) throws Exception {
-        String config = ConfigLoader.argument(args, "--config");
-        List<String> words = ConfigLoader.withoutOption(args, "--config");
-        if (words.isEmpty() || !(words.get(0).equals("validate") || words.get(0).equals("test"))) {
-            out.println("usage: rules validate [--config FILE] | rules test [--config FILE] [rule id ...]");
-            return 2;
-        }
-        List<Rule> rules;
-        try {
-            NagareConfig nagare = config == null ? NagareConfig.defaults() : ConfigLoader.load(new String[] {"--config", config});
-            rules = RuleLoader.load(nagare);
-        } catch (ConfigException | RuleException e) {
-            out.println("FAIL " + e.getMessage());
-            return 1;
-        }
-        return words.get(0).equals("validate") ? validate(rules, out) : test(rules, words.subList(1, words.size()), out);
-    }
-
-    private static int validate(List<Rule> rules, PrintStream out) {
+    /** Plans every rule against the real schema; 1 when any does not compile. */
+    public static int validate(List<Rule> rules, PrintStream out) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         NagarePipeline.registerSqlEnvironment(tEnv,
@@ -74,7 +47,8 @@ public final class RulesCli {
         return failed == 0 ? 0 : 1;
     }
 
-    private static int test(List<Rule> rules, List<String> ids, PrintStream out) throws Exception {
+    /** Runs the rules' cases (of the given ids, or all); 1 when any fails. */
+    public static int test(List<Rule> rules, List<String> ids, PrintStream out) throws Exception {
         List<Rule> selected = ids.isEmpty() ? rules
                 : rules.stream().filter(r -> ids.contains(r.id())).collect(Collectors.toList());
         if (selected.size() < ids.size()) {

@@ -52,9 +52,13 @@ class ReplayAtScaleITCase {
                 + "{\"PropertyGroupId\":\"alerts\",\"PropertyMap\":{\"print\":\"false\"}}]");
 
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        int code = ReplayMain.run(new String[] {"--config", config.toString(), capture.toString()},
-                new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        int code = Nagare.execute(new PrintStream(buffer, true, StandardCharsets.UTF_8), new PrintStream(progress, true, StandardCharsets.UTF_8),
+                "replay", "--config", config.toString(), "--progress-every", "1", capture.toString());
         String output = buffer.toString(StandardCharsets.UTF_8);
+        // Long work shows itself: progress lines on stderr while the job runs, with the total to read.
+        assertThat(progress.toString(StandardCharsets.UTF_8))
+                .containsPattern("replay: records [0-9,]+ of " + String.format("%,d", RECORDS) + "  events [0-9,]+ \\([0-9,]+/s\\)  alerts [0-9,]+  elapsed 0:00:[0-9]{2}");
         // Restarts are off in a replay: exit code 0 means it ran through without one.
         assertThat(code).as(output).isZero();
         assertThat(output).contains(String.format("  records read        %,d%n", RECORDS));

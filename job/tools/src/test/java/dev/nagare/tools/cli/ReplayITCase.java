@@ -47,7 +47,8 @@ class ReplayITCase {
             captured.add("{\"SequenceNumber\":\"4959" + captured.size() + "\",\"ApproximateArrivalTimestamp\":" + arrival
                     + ",\"Data\":\"" + data + "\",\"PartitionKey\":\"k\"}");
         }
-        Path capture = dir.resolve("capture.jsonl");
+        // A folder with a space: each path reaches the file source as one argument, unescaped.
+        Path capture = Files.createDirectories(dir.resolve("captured records")).resolve("capture.jsonl");
         Files.write(capture, captured);
         args.add(capture.toString());
         // One more file of bare payloads: a comment, a blank line and a line that is not base64. Bare
@@ -57,7 +58,7 @@ class ReplayITCase {
         args.add(extra.toString());
 
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        int code = ReplayMain.run(args.toArray(new String[0]), new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        int code = run(buffer, args.toArray(new String[0]));
         String output = buffer.toString(StandardCharsets.UTF_8);
         assertThat(code).as(output).isZero();
         assertThat(output).contains(
@@ -85,9 +86,18 @@ class ReplayITCase {
     @Test
     void aMissingFileIsOneClearLine() throws Exception {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        int code = ReplayMain.run(new String[] {dir.resolve("nope.b64").toString()}, new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        int code = run(buffer, dir.resolve("nope.b64").toString());
         assertThat(code).isEqualTo(2);
         assertThat(buffer.toString(StandardCharsets.UTF_8))
                 .isEqualTo("nagare: Invalid configuration: replay file " + dir.resolve("nope.b64") + " does not exist\n");
+    }
+
+    /** The nagare command, its output and errors into one buffer. */
+    private static int run(ByteArrayOutputStream buffer, String... args) {
+        PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+        String[] command = new String[args.length + 1];
+        command[0] = "replay";
+        System.arraycopy(args, 0, command, 1, args.length);
+        return Nagare.execute(out, out, command);
     }
 }

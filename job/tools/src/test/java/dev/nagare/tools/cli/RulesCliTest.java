@@ -30,7 +30,11 @@ class RulesCliTest {
     /** Runs the CLI; its output is kept off the console (a "N passed, M failed" line there would look like a test summary). */
     private static Run cli(String... args) throws Exception {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        int code = RulesCli.run(args, new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        String[] command = new String[args.length + 1];
+        command[0] = "rules";
+        System.arraycopy(args, 0, command, 1, args.length);
+        PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+        int code = Nagare.execute(out, out, command);
         return new Run(code, buffer.toString(StandardCharsets.UTF_8));
     }
 
@@ -124,6 +128,8 @@ class RulesCliTest {
     @Test
     void unknownCommandOrRule() throws Exception {
         assertThat(cli("explain").code).isEqualTo(2);
+        assertThat(cli("test", "--no-such-option").output).isEqualTo(
+                "nagare: Unknown option: '--no-such-option' (see 'nagare rules test --help')\n");
         Run run = cli("test", "no_such_rule");
         assertThat(run.code).isEqualTo(1);
         assertThat(run.output).contains("FAIL unknown rule ids: [no_such_rule]");

@@ -39,13 +39,13 @@ class LocalMainTest {
         Process p = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-cp", System.getProperty("java.class.path"),
-                        LocalMain.class.getName(), "--config", file.toString())
+                        dev.nagare.tools.cli.Nagare.class.getName(), "run", "--config", file.toString())
                 .redirectError(err.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("LocalMain did not stop on a bad configuration");
+            throw new AssertionError("nagare run did not stop on a bad configuration");
         }
         return new Result(p.exitValue(), Files.readAllLines(err, StandardCharsets.UTF_8));
     }
