@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 
 /** {@code nagare bench [RECORDS] [PARALLELISM]}: the whole-job throughput benchmark (docs/BENCHMARKS.md). */
 @Command(name = "bench", description = {
+        "Measures the whole job's throughput.",
         "Measures the whole job's throughput on demo records (decode, parse, 15 rules, lake), on a local MiniCluster",
         "with RocksDB state. Give the JVM room for large runs: java -Xmx8g -jar nagare.jar bench ..."})
 public final class BenchCommand implements Callable<Integer> {

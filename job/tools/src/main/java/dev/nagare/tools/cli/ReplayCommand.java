@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 
 /** {@code nagare replay FILES...}: a backtest of the rules on captured Kinesis records ({@link ReplayMain}). */
 @Command(name = "replay", description = {
+        "Replays captured Kinesis records through the job (a backtest).",
         "Runs captured Kinesis records (one per line: `aws kinesis get-records` JSON or base64 data) through the",
         "same pipeline on a local MiniCluster, bounded: writes the lake, prints alerts and a summary. A progress",
         "line (records read of total, events/s, alerts, elapsed) goes to stderr while it runs."})

@@ -94,6 +94,7 @@ public final class RulesCommand implements Callable<Integer> {
     }
 
     @Command(name = "test", description = {
+            "Runs the rules' test cases through the real job.",
             "Runs the rules' test cases (<id>.test.json beside each <id>.sql) through the real job on a local",
             "MiniCluster and compares the alerts with the expected ones; exit code 1 when any case fails."})
     static final class Test implements Callable<Integer> {
@@ -120,6 +121,7 @@ public final class RulesCommand implements Callable<Integer> {
     }
 
     @Command(name = "new", description = {
+            "Writes a new rule and its test cases to start from.",
             "Writes ID.sql (a working rule to edit) and ID.test.json (a positive and a negative case) into DIR;",
             "`nagare rules validate --rules DIR` and `nagare rules test --rules DIR ID` accept them as written."})
     static final class New implements Callable<Integer> {

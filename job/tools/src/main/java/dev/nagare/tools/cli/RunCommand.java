@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 
 /** {@code nagare run}: the job on a local MiniCluster with the web UI, until Ctrl-C. */
 @Command(name = "run", description = {
+        "Runs the job locally with the Flink web UI.",
         "Runs the job on a local Flink MiniCluster with the web UI (http://localhost:8081), every port on 127.0.0.1,",
         "and prints a status line every few seconds; Ctrl-C cancels the job. Without --config it reads the",
         "bundled demo configuration: the embedded demo stream, a lake in ./data/lake."})
