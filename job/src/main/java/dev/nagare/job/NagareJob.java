@@ -10,7 +10,6 @@ import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleException;
 import dev.nagare.job.rules.RuleLoader;
-import dev.nagare.job.source.Sources;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -62,7 +61,8 @@ public final class NagareJob {
         env.execute("nagare");
     }
 
-    static PrintAlertSink alertSink(NagareConfig config) {
+    /** The console alert output when {@code alerts.print} is on, else none. */
+    public static PrintAlertSink alertSink(NagareConfig config) {
         return config.get(NagareOptions.ALERTS_PRINT) ? new PrintAlertSink() : null;
     }
 }

@@ -1,8 +1,7 @@
 package dev.nagare.job.alerts;
 
 import dev.nagare.job.metrics.JobMetrics;
-
-import dev.nagare.job.decode.Tally;
+import dev.nagare.job.metrics.Tally;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.functions.AlertIdFunction;
 

@@ -149,13 +149,18 @@ public final class ConfigLoader {
     }
 
     static Map<String, Properties> readBundledDefault() {
-        try (InputStream in = ConfigLoader.class.getResourceAsStream(BUNDLED_DEFAULT)) {
+        return readBundled(BUNDLED_DEFAULT);
+    }
+
+    /** A configuration file bundled in the jar ({@code /nagare/conf/*.json}). */
+    public static Map<String, Properties> readBundled(String resource) {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new ConfigException("Invalid build: " + BUNDLED_DEFAULT + " is missing from the jar");
+                throw new ConfigException("Invalid build: " + resource + " is missing from the jar");
             }
-            return parse(in, BUNDLED_DEFAULT);
+            return parse(in, resource);
         } catch (IOException e) {
-            throw new ConfigException("Invalid build: cannot read " + BUNDLED_DEFAULT + ": " + e.getMessage(), e);
+            throw new ConfigException("Invalid build: cannot read " + resource + ": " + e.getMessage(), e);
         }
     }
 

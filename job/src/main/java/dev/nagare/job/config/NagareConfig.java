@@ -45,8 +45,7 @@ public final class NagareConfig implements Serializable {
                 "must be a stream ARN such as arn:aws:kinesis:eu-west-1:111122223333:stream/logs");
         check(NagareOptions.KINESIS_INITIAL_TIMESTAMP, NagareConfig::isNowOrInstant, "must be an ISO-8601 instant such as 2024-06-01T00:00:00Z");
         check(NagareOptions.KINESIS_SHARD_DISCOVERY, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
-        check(NagareOptions.RULES_DEFAULT_STATE_TTL, dev.nagare.job.rules.Rule::validStateTtl,
-                "must be " + dev.nagare.job.rules.Rule.STATE_TTL_ALLOWED);
+        check(NagareOptions.RULES_DEFAULT_STATE_TTL, StateTtl::valid, "must be " + StateTtl.ALLOWED);
         ParseSettings.registerChecks();
         check(NagareOptions.DELIVERY_CONNECT_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 5 s");
         check(NagareOptions.DELIVERY_REQUEST_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 s");

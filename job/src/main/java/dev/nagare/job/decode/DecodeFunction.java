@@ -1,7 +1,7 @@
 package dev.nagare.job.decode;
 
 import dev.nagare.job.metrics.JobMetrics;
-
+import dev.nagare.job.metrics.Tally;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.parse.FireLensParser.PartialChunk;
 

@@ -1,7 +1,7 @@
 package dev.nagare.job.decode;
 
 import dev.nagare.job.metrics.JobMetrics;
-
+import dev.nagare.job.metrics.Tally;
 import dev.nagare.udf.decode.RawLogEvent;
 import dev.nagare.udf.parse.FireLensParser;
 import dev.nagare.udf.parse.FireLensParser.PartialChunk;

@@ -6,6 +6,8 @@ import dev.nagare.job.schema.Schemas;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.table.api.DataTypes;
@@ -13,6 +15,7 @@ import org.apache.flink.table.types.DataType;
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.flink.types.Row;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -238,5 +241,36 @@ public final class Lake {
     /** The folder of one lake table. */
     public String path(String table) {
         return root() + "/" + table;
+    }
+
+    /** Visible Parquet files: in-progress files are hidden (dot-prefixed) until their checkpoint. */
+    public static long committedFiles(java.nio.file.Path lake) {
+        return committedFiles(lake.toUri().toString());
+    }
+
+    /** The same for a folder or any Flink file system URI ({@code s3://bucket/prefix}). */
+    public static long committedFiles(String lake) {
+        try {
+            org.apache.flink.core.fs.Path root = new org.apache.flink.core.fs.Path(lake);
+            return count(root.getFileSystem(), root);
+        } catch (IOException | RuntimeException e) {
+            return 0; // not there yet, or files moved while the sink commits: the next line counts them
+        }
+    }
+
+    private static long count(FileSystem fs, org.apache.flink.core.fs.Path dir) throws IOException {
+        if (!fs.exists(dir)) {
+            return 0;
+        }
+        FileStatus[] statuses = fs.listStatus(dir);
+        long files = 0;
+        for (FileStatus status : statuses == null ? new FileStatus[0] : statuses) {
+            String name = status.getPath().getName();
+            if (name.startsWith(".") || name.startsWith("_")) {
+                continue;
+            }
+            files += status.isDir() ? count(fs, status.getPath()) : 1;
+        }
+        return files;
     }
 }

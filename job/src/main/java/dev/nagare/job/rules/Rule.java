@@ -1,5 +1,7 @@
 package dev.nagare.job.rules;
 
+import dev.nagare.job.config.StateTtl;
+
 import org.apache.flink.util.TimeUtils;
 
 import java.io.Serializable;
@@ -33,9 +35,9 @@ public final class Rule implements Serializable {
     private static final Set<String> KNOWN = Set.of("id", "title", "severity", "description", "runbook", "dedup", "tags", "enabled",
             "state-ttl");
     /** Bounds of a rule's state TTL ({@code state-ttl}, {@code rules.default-state-ttl}). */
-    public static final Duration MIN_STATE_TTL = Duration.ofMinutes(1);
-    public static final Duration MAX_STATE_TTL = Duration.ofDays(365);
-    public static final String STATE_TTL_ALLOWED = "a whole number of seconds from 1m to 365d, such as 2h or 8d";
+    public static final Duration MIN_STATE_TTL = StateTtl.MIN;
+    public static final Duration MAX_STATE_TTL = StateTtl.MAX;
+    public static final String STATE_TTL_ALLOWED = StateTtl.ALLOWED;
     private static final Pattern INTERVAL = Pattern.compile(
             "\\bINTERVAL\\s*'\\s*(\\d{1,9})\\s*'\\s*(SECOND|MINUTE|HOUR|DAY)S?\\b", Pattern.CASE_INSENSITIVE);
     private static final Pattern HEADER = Pattern.compile("--\\s*([A-Za-z_.][A-Za-z_.-]*)\\s*:\\s*(.*?)\\s*");
@@ -171,7 +173,7 @@ public final class Rule implements Serializable {
 
     /** Whole seconds from {@link #MIN_STATE_TTL} to {@link #MAX_STATE_TTL}. */
     public static boolean validStateTtl(Duration ttl) {
-        return ttl.getNano() == 0 && ttl.compareTo(MIN_STATE_TTL) >= 0 && ttl.compareTo(MAX_STATE_TTL) <= 0;
+        return StateTtl.valid(ttl);
     }
 
     /**

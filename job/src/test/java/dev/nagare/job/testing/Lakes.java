@@ -38,22 +38,9 @@ public final class Lakes implements AutoCloseable {
         return Await.until(() -> countRows(lake, table), found -> found >= rows, timeout);
     }
 
-    /**
-     * Waits until a table of a lake on S3 ({@code s3://bucket/prefix}) holds at least {@code rows}
-     * committed rows, or the timeout passes; returns the local copy made last (under
-     * {@code work}), which holds the table as a subfolder.
-     */
-    public static Path awaitS3Rows(String lake, String table, long rows, java.time.Duration timeout, Path work) throws Exception {
-        return Await.until(() -> {
-            Path copy = java.nio.file.Files.createTempDirectory(work, "s3-copy");
-            dev.nagare.job.local.S3Local.download(lake + "/" + table, copy.resolve(table));
-            return copy;
-        }, copy -> countRows(copy, table) >= rows, timeout);
-    }
-
     /** Committed rows of a table of a local lake; 0 before its first file. */
-    private static long countRows(Path lake, String table) {
-        if (dev.nagare.job.local.StatusReporter.committedFiles(lake.resolve(table)) == 0) {
+    public static long countRows(Path lake, String table) {
+        if (dev.nagare.job.lake.Lake.committedFiles(lake.resolve(table)) == 0) {
             return 0;
         }
         try (Lakes read = new Lakes(lake, table)) {

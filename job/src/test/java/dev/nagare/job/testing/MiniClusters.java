@@ -1,12 +1,14 @@
 package dev.nagare.job.testing;
 
-import dev.nagare.job.LocalRun;
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisSource;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -26,9 +28,16 @@ public final class MiniClusters {
         return extension(new Configuration());
     }
 
-    /** Every address of a test cluster on 127.0.0.1, as in a local run. */
+    /** Every address of a test cluster on 127.0.0.1: tests must not be reachable from the network. */
     public static Configuration loopback() {
-        return LocalRun.loopback();
+        Configuration flink = new Configuration();
+        flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        flink.set(RestOptions.ADDRESS, "127.0.0.1");
+        flink.set(JobManagerOptions.ADDRESS, "127.0.0.1");
+        flink.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+        flink.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
+        flink.set(TaskManagerOptions.HOST, "127.0.0.1");
+        return flink;
     }
 
     /** A loopback MiniCluster with extra settings (for example the s3 file system's). */

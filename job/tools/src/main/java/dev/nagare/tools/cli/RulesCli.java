@@ -1,0 +1,82 @@
+package dev.nagare.tools.cli;
+
+import dev.nagare.job.NagarePipeline;
+import dev.nagare.job.decode.DecodeFunction;
+import dev.nagare.job.rules.Rule;
+import dev.nagare.job.rules.RuleCompiler;
+import dev.nagare.job.rules.RuleException;
+import dev.nagare.tools.rules.RuleTestRunner;
+import dev.nagare.job.schema.Schemas;
+import dev.nagare.udf.parse.NormalizedEvent;
+
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code nagare rules validate} plans every rule against the real schema without running
+ * anything; {@code nagare rules test [id...]} runs the rules' test cases through the real job on
+ * an embedded cluster ({@link RulesCommand} reads the rules).
+ */
+public final class RulesCli {
+    private RulesCli() {}
+
+    /** Plans every rule against the real schema; 1 when any does not compile. */
+    public static int validate(List<Rule> rules, PrintStream out) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
+        NagarePipeline.registerSqlEnvironment(tEnv,
+                env.fromData(DecodeFunction.LOG_ROW_TYPE, Schemas.logRow(new NormalizedEvent())));
+        int failed = 0;
+        for (Rule rule : rules) {
+            try {
+                RuleCompiler.plan(tEnv, rule);
+                int cases = RuleTestRunner.casesOf(rule).size();
+                out.println("ok   " + rule.id() + " (" + cases + " test cases)");
+            } catch (RuleException e) {
+                failed++;
+                out.println("FAIL " + e.getMessage());
+            }
+        }
+        out.println((rules.size() - failed) + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+
+    /** Runs the rules' cases (of the given ids, or all); 1 when any fails. */
+    public static int test(List<Rule> rules, List<String> ids, PrintStream out) throws Exception {
+        List<Rule> selected = ids.isEmpty() ? rules
+                : rules.stream().filter(r -> ids.contains(r.id())).collect(Collectors.toList());
+        if (selected.size() < ids.size()) {
+            out.println("FAIL unknown rule ids: " + ids.stream().filter(id -> rules.stream().noneMatch(r -> r.id().equals(id)))
+                    .collect(Collectors.toList()));
+            return 1;
+        }
+        Path work = Files.createTempDirectory("nagare-rule-tests");
+        List<RuleTestRunner.Result> results;
+        try {
+            results = RuleTestRunner.run(selected, work);
+        } catch (RuleException e) {
+            out.println("FAIL " + e.getMessage());
+            return 1;
+        } finally {
+            deleteRecursively(work);
+        }
+        results.forEach(out::println);
+        long failed = results.stream().filter(r -> !r.passed).count();
+        out.println((results.size() - failed) + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).collect(Collectors.toList())) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
