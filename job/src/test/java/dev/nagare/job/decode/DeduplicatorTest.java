@@ -1,5 +1,6 @@
 package dev.nagare.job.decode;
 
+import dev.nagare.job.metrics.Tally;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.parse.NormalizedEvent;
 
