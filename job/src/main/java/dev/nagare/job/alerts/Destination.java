@@ -1,6 +1,7 @@
 package dev.nagare.job.alerts;
 
 import dev.nagare.job.config.ConfigException;
+import dev.nagare.job.config.DeliverySettings;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.config.Severity;
@@ -55,7 +56,7 @@ public final class Destination implements Serializable {
     final int maxInFlight;
 
     private Destination(String name, Kind kind, Severity minSeverity, List<String> tags, SecretReference url, WebhookFormat format,
-                        Map<String, SecretReference> headers, String function, String region, String endpoint, NagareConfig config) {
+                        Map<String, SecretReference> headers, String function, String region, String endpoint, DeliverySettings delivery) {
         this.name = name;
         this.kind = kind;
         this.minSeverity = minSeverity;
@@ -63,19 +64,19 @@ public final class Destination implements Serializable {
         this.url = url;
         this.format = format;
         this.headers = headers;
-        this.runbookBase = config.get(NagareOptions.RUNBOOK_BASE_URL);
+        this.runbookBase = delivery.runbookBase;
         this.function = function;
         this.region = region;
         this.endpoint = endpoint;
-        this.secretsEndpoint = config.getOptional(NagareOptions.SECRETS_ENDPOINT).orElse(null);
-        this.secretsRegion = config.getOptional(NagareOptions.SECRETS_REGION).orElse(null);
-        this.connectTimeout = config.get(NagareOptions.DELIVERY_CONNECT_TIMEOUT);
-        this.requestTimeout = config.get(NagareOptions.DELIVERY_REQUEST_TIMEOUT);
-        this.maxWait = config.get(NagareOptions.DELIVERY_MAX_WAIT);
-        this.initialBackoff = config.get(NagareOptions.DELIVERY_INITIAL_BACKOFF);
-        this.maxBackoff = config.get(NagareOptions.DELIVERY_MAX_BACKOFF);
-        this.ratePerSecond = config.get(NagareOptions.DELIVERY_RATE_LIMIT);
-        this.maxInFlight = config.get(NagareOptions.DELIVERY_MAX_IN_FLIGHT);
+        this.secretsEndpoint = delivery.secretsEndpoint;
+        this.secretsRegion = delivery.secretsRegion;
+        this.connectTimeout = delivery.connectTimeout;
+        this.requestTimeout = delivery.requestTimeout;
+        this.maxWait = delivery.maxWait;
+        this.initialBackoff = delivery.initialBackoff;
+        this.maxBackoff = delivery.maxBackoff;
+        this.ratePerSecond = delivery.ratePerSecond;
+        this.maxInFlight = delivery.maxInFlight;
         if (maxWait.compareTo(attemptTimeout()) <= 0) {
             throw new ConfigException("Invalid configuration: " + NagareOptions.DELIVERY_MAX_WAIT.key() + " (" + maxWait.toMillis()
                     + " ms) must be longer than one " + name + " attempt (" + attemptTimeout().toMillis() + " ms, from "
@@ -91,6 +92,7 @@ public final class Destination implements Serializable {
      */
     public static List<Destination> fromConfig(NagareConfig config, Function<String, String> env) {
         List<Destination> destinations = new ArrayList<>();
+        DeliverySettings delivery = DeliverySettings.of(config);
         config.getOptional(NagareOptions.WEBHOOK_URL).ifPresent(reference -> {
             SecretReference url = SecretReference.parse(NagareOptions.WEBHOOK_URL.key(), reference);
             if (url.kind() == SecretReference.Kind.LITERAL) {
@@ -103,13 +105,13 @@ public final class Destination implements Serializable {
                     headers.put(header, SecretReference.parse(NagareOptions.WEBHOOK_HEADERS.key() + " (" + header + ")", value)));
             destinations.add(new Destination("webhook", Kind.WEBHOOK, config.get(NagareOptions.WEBHOOK_MIN_SEVERITY),
                     config.get(NagareOptions.WEBHOOK_TAGS), url, config.get(NagareOptions.WEBHOOK_FORMAT), headers,
-                    null, null, null, config));
+                    null, null, null, delivery));
         });
         config.getOptional(NagareOptions.LAMBDA_FUNCTION).ifPresent(function ->
                 destinations.add(new Destination("lambda", Kind.LAMBDA, config.get(NagareOptions.LAMBDA_MIN_SEVERITY),
                         config.get(NagareOptions.LAMBDA_TAGS), null, null, Map.of(), function,
                         config.getOptional(NagareOptions.LAMBDA_REGION).orElse(null),
-                        config.getOptional(NagareOptions.LAMBDA_ENDPOINT).orElse(null), config)));
+                        config.getOptional(NagareOptions.LAMBDA_ENDPOINT).orElse(null), delivery)));
         return destinations;
     }
 

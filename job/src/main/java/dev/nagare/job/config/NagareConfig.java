@@ -38,24 +38,14 @@ public final class NagareConfig implements Serializable {
         check(NagareOptions.DEMO_RATE, (Integer v) -> v >= 1 && v <= 1000, "must be an integer from 1 to 1000");
         check(NagareOptions.DEMO_RECORDS, (Long v) -> v >= 0, "must be a whole number >= 0 (0 means unbounded)");
         check(NagareOptions.DEMO_START, NagareConfig::isNowOrInstant, "must be 'now' or an ISO-8601 instant such as 2024-06-01T00:00:00Z");
-        check(NagareOptions.LAKE_PATH, (String v) -> !v.isBlank(), "must be a folder or a file system URI");
-        check(NagareOptions.LAKE_ROLLING_FILE_SIZE, (MemorySize v) -> v.getBytes() >= 1024 * 1024, "must be a size of at least 1 mb");
-        check(NagareOptions.LAKE_COMMIT_LOG_RETENTION, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
+        LakeSettings.registerChecks();
         check(NagareOptions.KINESIS_STREAM_ARN, (String v) -> v.matches("arn:aws[\\w-]*:kinesis:[\\w-]+:\\d{12}:stream/[\\w.-]+"),
                 "must be a stream ARN such as arn:aws:kinesis:eu-west-1:111122223333:stream/logs");
         check(NagareOptions.KINESIS_INITIAL_TIMESTAMP, NagareConfig::isNowOrInstant, "must be an ISO-8601 instant such as 2024-06-01T00:00:00Z");
         check(NagareOptions.KINESIS_SHARD_DISCOVERY, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.RULES_DEFAULT_STATE_TTL, StateTtl::valid, "must be " + StateTtl.ALLOWED);
         ParseSettings.registerChecks();
-        check(NagareOptions.DELIVERY_CONNECT_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 5 s");
-        check(NagareOptions.DELIVERY_REQUEST_TIMEOUT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 s");
-        check(NagareOptions.DELIVERY_MAX_WAIT, NagareConfig::atLeastOneMilli, "must be a duration such as 10 min");
-        check(NagareOptions.DELIVERY_INITIAL_BACKOFF, NagareConfig::atLeastOneMilli, "must be a duration such as 1 s");
-        check(NagareOptions.DELIVERY_MAX_BACKOFF, NagareConfig::atLeastOneMilli, "must be a duration such as 60 s");
-        check(NagareOptions.DELIVERY_RATE_LIMIT, (Double v) -> v > 0 && v <= 1000, "must be a number of requests per second above 0 and at most 1000");
-        check(NagareOptions.DELIVERY_MAX_IN_FLIGHT, (Integer v) -> v >= 1 && v <= 100_000, "must be an integer from 1 to 100000");
-        check(NagareOptions.RUNBOOK_BASE_URL, (String v) -> v.isEmpty() || isHttpUrl(v),
-                "must be empty (no runbook links) or an http:// or https:// URL such as https://github.com/acme/nagare/blob/main/");
+        DeliverySettings.registerChecks();
         check(NagareOptions.WATERMARK_DELAY, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 30 s");
         check(NagareOptions.IDLE_TIMEOUT, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.CHECKPOINT_INTERVAL, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
@@ -214,18 +204,6 @@ public final class NagareConfig implements Serializable {
                 .collect(Collectors.toList());
     }
 
-    /** An absolute http(s) URL with a host, and nothing that would end a Slack link early ({@code | < >}, spaces). */
-    private static boolean isHttpUrl(String v) {
-        if (!v.matches("(?i)https?://[^\\s|<>]+")) {
-            return false;
-        }
-        try {
-            return java.net.URI.create(v).getHost() != null;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
     private static boolean isNowOrInstant(String v) {
         if ("now".equalsIgnoreCase(v)) {
             return true;
@@ -253,11 +231,11 @@ public final class NagareConfig implements Serializable {
         return ParseSettings.of(this).routes;
     }
 
-    private static boolean atLeastOneMilli(Duration d) {
+    static boolean atLeastOneMilli(Duration d) {
         return d.toMillis() >= 1;
     }
 
-    private static boolean atLeastOneSecond(Duration d) {
+    static boolean atLeastOneSecond(Duration d) {
         return d.compareTo(Duration.ofSeconds(1)) >= 0;
     }
 

@@ -1,7 +1,7 @@
 package dev.nagare.job.lake;
 
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.config.NagareOptions;
+import dev.nagare.job.config.LakeSettings;
 import dev.nagare.job.schema.Schemas;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -188,11 +188,11 @@ public final class Lake {
     /** Every lake table, as the Athena DDL lists them. */
     public static final List<LakeTable> TABLES = List.of(LOGS_TABLE, ALERTS_TABLE, METRICS_TABLE, DEAD_LETTER_TABLE, UNDELIVERED_TABLE);
 
-    private final NagareConfig config;
+    private final LakeSettings settings;
     private final List<DataStream<LakeFile>> written = new ArrayList<>();
 
     public Lake(NagareConfig config) {
-        this.config = config;
+        this.settings = LakeSettings.of(config);
     }
 
     /**
@@ -201,8 +201,7 @@ public final class Lake {
      */
     public void write(DataStream<Row> rows, LakeTable table) {
         SingleOutputStreamOperator<LakeFile> files = rows.transform("lake-write-" + table.name, TypeInformation.of(LakeFile.class),
-                        new LakeWriter(table, root() + "/" + STAGING, config.get(NagareOptions.LAKE_ROLLING_FILE_SIZE).getBytes(),
-                                config.get(NagareOptions.LAKE_COMPRESSION)))
+                        new LakeWriter(table, root() + "/" + STAGING, settings.rollingFileBytes, settings.compression))
                 .uid("lake-write-" + table.name);
         if (rows.getParallelism() > 0) {
             files.setParallelism(rows.getParallelism());
@@ -220,9 +219,8 @@ public final class Lake {
             all = all.union(written.get(i));
         }
         all.transform("lake-commit", Types.VOID,
-                        new LakeCommitter(root(), TABLES, config.get(NagareOptions.LAKE_COMPACTION),
-                                config.get(NagareOptions.LAKE_ROLLING_FILE_SIZE).getBytes(),
-                                config.get(NagareOptions.LAKE_COMPRESSION), config.get(NagareOptions.LAKE_COMMIT_LOG_RETENTION)))
+                        new LakeCommitter(root(), TABLES, settings.compaction, settings.rollingFileBytes,
+                                settings.compression, settings.commitLogRetention))
                 .uid("lake-commit")
                 .setParallelism(1)
                 .setMaxParallelism(1);
@@ -230,7 +228,7 @@ public final class Lake {
 
     /** The lake's root, without a trailing '/'. */
     String root() {
-        String root = config.get(NagareOptions.LAKE_PATH);
+        String root = settings.path;
         if (!root.contains("://")) {
             // A bare folder is local; make it absolute so it does not depend on each process's cwd.
             root = Paths.get(root).toAbsolutePath().normalize().toString();
