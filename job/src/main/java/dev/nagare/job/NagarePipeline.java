@@ -1,10 +1,10 @@
 package dev.nagare.job;
 
 import dev.nagare.job.alerts.AlertDeduplicator;
-import dev.nagare.job.alerts.DeliveryFunction;
-import dev.nagare.job.alerts.Destination;
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
+import dev.nagare.job.config.ParseSettings;
 import dev.nagare.job.decode.DecodeFunction;
 import dev.nagare.job.decode.Decoded;
 import dev.nagare.job.decode.DecodingSource;
@@ -14,6 +14,7 @@ import dev.nagare.job.decode.RecordDecoding;
 import dev.nagare.job.lake.Lake;
 import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleCompiler;
+import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.rules.StableUids;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.job.source.RecordSource;
@@ -21,8 +22,6 @@ import dev.nagare.udf.functions.NagareFunctions;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -30,8 +29,10 @@ import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
-import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
 import org.apache.flink.types.Row;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,64 +43,119 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
-import static org.apache.flink.table.api.Expressions.$;
 import static org.apache.flink.table.api.Expressions.sourceWatermark;
 
 /**
  * The whole job as one Flink program: Kinesis records are decoded and parsed into the
  * {@code logs} table; from there the lake, the per-minute rollup and every rule run as one
- * statement set in the same job as the alert sink. Source and alert sink are passed in, so tests
- * run the real pipeline on bounded inputs.
+ * statement set in the same job as the alert outputs. The one place a job is assembled: every
+ * entry point (the cluster job, the local run, a replay, rule tests, benchmarks, tests) starts from
+ * {@link #from(NagareConfig)} and chooses only its source and its alert outputs.
  *
  * <pre>
  * records ─► decode+parse ─► logs ─┬─► lake logs/
  *               │                  ├─► sql/rollups/metrics_1m.sql ─► lake metrics_1m/
  *               │                  └─► sql/rules/*.sql ─► alerts ─┬─► printed
- *               │                                                  ├─► webhook / Lambda ─► undelivered ─► lake alerts_undelivered/
+ *               │                                                  ├─► webhook / Lambda (AlertOutput) ─► undelivered ─► lake alerts_undelivered/
  *               │                                                  └─► lake alerts/
  *               └─► dead letters ─► lake dead_letter/
  * </pre>
  */
 public final class NagarePipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(NagarePipeline.class);
     public static final String ROLLUP_SQL = "/nagare/sql/rollups/metrics_1m.sql";
 
     private final NagareConfig config;
-    private final RecordSource source;
-    private final Sink<Row> alertSink;
-    private final List<Destination> destinations;
-    private final List<Rule> rules;
-    private final RecordDecoding decoding;
+    private Function<String, String> environment = System::getenv;
+    private RecordSource source;
+    private List<AlertOutput> outputs;
+    private List<Rule> rules;
 
-    /**
-     * @param source Kinesis record payloads
-     * @param alertSink where alerts are delivered besides the lake; null for the lake only
-     * @param rules the enabled detection rules
-     */
-    public NagarePipeline(NagareConfig config, RecordSource source, Sink<Row> alertSink, List<Rule> rules) {
-        this(config, source, alertSink, List.of(), rules);
+    private NagarePipeline(NagareConfig config) {
+        this.config = config;
     }
 
     /**
-     * @param source Kinesis record payloads
-     * @param alertSink where alerts are printed besides the lake; null for none
-     * @param destinations webhook and Lambda destinations alerts are delivered to
-     * @param rules the enabled detection rules
+     * The job the configuration describes: its source ({@code source.*}), its rules
+     * ({@code rules.*}) and its alert outputs ({@code alerts.*}). Every entry point starts here and
+     * replaces only what it runs differently (a replay's files, a test's collector); whatever is
+     * not replaced is built from the configuration when the job is attached, so an invalid
+     * configuration fails there, before anything runs.
      */
-    public NagarePipeline(NagareConfig config, RecordSource source, Sink<Row> alertSink, List<Destination> destinations,
-                          List<Rule> rules) {
-        this.config = config;
+    public static NagarePipeline from(NagareConfig config) {
+        return new NagarePipeline(config);
+    }
+
+    /** Where the records come from instead of {@code source.*}. */
+    public NagarePipeline source(RecordSource source) {
         this.source = source;
-        this.alertSink = alertSink;
-        this.destinations = List.copyOf(destinations);
+        return this;
+    }
+
+    /** The only alert outputs instead of those {@code alerts.*} names (the lake always gets the alerts). */
+    public NagarePipeline outputs(List<AlertOutput> outputs) {
+        this.outputs = List.copyOf(outputs);
+        return this;
+    }
+
+    /** The only alert outputs instead of those {@code alerts.*} names (the lake always gets the alerts). */
+    public NagarePipeline outputs(AlertOutput... outputs) {
+        return outputs(List.of(outputs));
+    }
+
+    /** These rules instead of those {@code rules.*} loads. */
+    public NagarePipeline rules(List<Rule> rules) {
         this.rules = List.copyOf(rules);
-        this.decoding = new RecordDecoding(config.parser(), config.get(NagareOptions.MAX_RECORD_BYTES).getBytes(),
-                config.get(NagareOptions.MAX_EVENTS_PER_RECORD));
+        return this;
+    }
+
+    /**
+     * Environment variables as seen by {@code env:} references of the configuration (default: this
+     * process's); tests give none.
+     */
+    public NagarePipeline environment(Function<String, String> environment) {
+        this.environment = environment;
+        return this;
+    }
+
+    /** The rules the job runs: those given, else those {@code rules.*} loads. */
+    public List<Rule> rules() {
+        if (rules == null) {
+            rules = RuleLoader.load(config);
+        }
+        return rules;
+    }
+
+    public NagareConfig config() {
+        return config;
+    }
+
+    /**
+     * Builds now from the configuration whatever was not given (rules, source, outputs), so that a
+     * configuration or rule error comes before anything else starts; {@link #attachTo} does it too.
+     */
+    public NagarePipeline resolve() {
+        rules();
+        if (source == null) {
+            source = Sources.create(config, environment);
+        }
+        if (outputs == null) {
+            outputs = AlertOutput.fromConfig(config, environment);
+        }
+        return this;
     }
 
     /** Adds the pipeline to the environment; the caller executes it. */
     public void attachTo(StreamExecutionEnvironment env) {
+        resolve();
+        ParseSettings parse = ParseSettings.of(config);
+        RecordDecoding decoding = new RecordDecoding(parse.parser(), parse.maxRecordBytes, parse.maxEventsPerRecord);
+        LOG.info("Nagare: {} rules: {}", rules.size(), rules.stream().map(Rule::id).collect(Collectors.joining(", ")));
+
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         configure(tEnv);
         Lake lake = new Lake(config);
@@ -122,11 +178,10 @@ public final class NagarePipeline {
         SingleOutputStreamOperator<Row> reassembled =
                 parsed.getSideOutput(DecodeFunction.PARTIALS)
                         .keyBy(chunk -> chunk.key, Types.STRING)
-                        .process(new PartialReassembler(decoding, config.get(NagareOptions.PARTIAL_TIMEOUT),
-                                config.get(NagareOptions.MAX_LINE_CHARS)), DecodeFunction.LOG_ROW_TYPE)
+                        .process(new PartialReassembler(decoding, parse.partialTimeout, parse.maxLineChars), DecodeFunction.LOG_ROW_TYPE)
                         .name("firelens-reassembly")
                         .uid("firelens-reassembly");
-        DataStream<Row> events = deduplicate(parsed.union(reassembled));
+        DataStream<Row> events = deduplicate(parsed.union(reassembled), parse.dedupTtl);
         DataStream<Row> deadLetters = parsed.getSideOutput(DecodeFunction.DEAD_LETTERS)
                 .union(reassembled.getSideOutput(DecodeFunction.DEAD_LETTERS));
 
@@ -148,15 +203,15 @@ public final class NagarePipeline {
                     .process(new AlertDeduplicator(dedup), AlertDeduplicator.ALERT_TYPE)
                     .name("one-alert-per-incident")
                     .uid("one-alert-per-incident");
-            if (alertSink != null) {
-                alertStream.sinkTo(alertSink).name("alert-print").uid("alert-print");
-            }
             // Merged updates of an incident go to the lake only: they must not page again.
             lake.write(alertStream.union(alertStream.getSideOutput(AlertDeduplicator.MERGED)), Lake.ALERTS_TABLE);
-            DataStream<Row> undelivered = deliver(alertStream);
-            if (undelivered != null) {
-                lake.write(undelivered, Lake.UNDELIVERED_TABLE);
-            }
+            Map<String, List<String>> tagsByRule = new HashMap<>();
+            rules.forEach(rule -> tagsByRule.put(rule.id(), rule.tags()));
+            outputs.stream()
+                    .map(output -> output.attach(alertStream, tagsByRule))
+                    .flatMap(Optional::stream)
+                    .reduce(DataStream::union)
+                    .ifPresent(undelivered -> lake.write(undelivered, Lake.UNDELIVERED_TABLE));
         }
         lake.commit();
     }
@@ -172,46 +227,13 @@ public final class NagarePipeline {
     }
 
     /**
-     * Sends each alert to every destination whose filter takes it, each destination through its
-     * own bounded queue that never blocks (see {@link DeliveryFunction}); returns the alerts that
-     * could not be delivered, or null without destinations.
-     *
-     * <p>The routed alerts lose their watermarks: Flink's unordered async operator holds every
-     * result behind a watermark until all alerts before that watermark are done, so an alert
-     * turned away at once would still wait (and fill the operator's queue) for alerts that wait up
-     * to {@code alerts.retry.max-wait}. Undelivered rows need no event time: their table is
-     * partitioned by {@code failed_at} and committed on processing time.
-     */
-    private DataStream<Row> deliver(DataStream<Row> alerts) {
-        Map<String, List<String>> tagsByRule = new HashMap<>();
-        rules.forEach(rule -> tagsByRule.put(rule.id(), rule.tags()));
-        DataStream<Row> undelivered = null;
-        for (Destination destination : destinations) {
-            DataStream<Row> routed = alerts
-                    .filter(alert -> destination.accepts(alert, tagsByRule))
-                    .name("route-to-" + destination.name())
-                    .uid("route-to-" + destination.name())
-                    .assignTimestampsAndWatermarks(WatermarkStrategy.<Row>noWatermarks())
-                    .name("no-watermarks-to-" + destination.name())
-                    .uid("no-watermarks-to-" + destination.name());
-            DataStream<Row> failed = AsyncDataStream.unorderedWait(routed, new DeliveryFunction(destination),
-                            destination.asyncTimeout().toMillis(), TimeUnit.MILLISECONDS, destination.asyncCapacity())
-                    .returns(ExternalTypeInfo.of(Schemas.ALERTS_UNDELIVERED))
-                    .name("deliver-to-" + destination.name())
-                    .uid("deliver-to-" + destination.name());
-            undelivered = undelivered == null ? failed : undelivered.union(failed);
-        }
-        return undelivered;
-    }
-
-    /**
      * Drops re-delivered events by {@code event_id} (events without an id pass) and counts late
      * events, behind one shuffle whose watermark is the one the rules and rollup see.
      */
-    private DataStream<Row> deduplicate(DataStream<Row> events) {
+    private static DataStream<Row> deduplicate(DataStream<Row> events, Duration ttl) {
         return events
                 .keyBy(Deduplicator::key, Types.STRING)
-                .process(new Deduplicator(config.get(NagareOptions.DEDUP_TTL)), DecodeFunction.LOG_ROW_TYPE)
+                .process(new Deduplicator(ttl), DecodeFunction.LOG_ROW_TYPE)
                 .name("dedup-and-count-late")
                 .uid("dedup-by-event-id");
     }

@@ -13,17 +13,21 @@ import org.apache.flink.core.fs.Path;
 
 import java.nio.file.Files;
 import java.util.List;
+import java.util.function.Function;
 
 /** The record source named by {@code source.type}. */
 public final class Sources {
     private Sources() {}
 
-    public static RecordSource create(NagareConfig config) {
+    /**
+     * @param env environment variables for {@code env:} references (the Kinesis credentials)
+     */
+    public static RecordSource create(NagareConfig config, Function<String, String> env) {
         switch (config.get(NagareOptions.SOURCE_TYPE)) {
             case DEMO:
                 return DemoSource.create(config);
             case KINESIS:
-                return KinesisSource.create(config, System::getenv);
+                return KinesisSource.create(config, env);
             case REPLAY:
                 return replay(config.get(NagareOptions.REPLAY_FILES));
             default:

@@ -2,9 +2,8 @@ package dev.nagare.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nagare.job.alerts.Destination;
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.testing.HttpStub;
@@ -136,7 +135,7 @@ class AlertStormITCase {
         env.enableCheckpointing(CHECKPOINT_INTERVAL_MS);
         RecordSource storm = RecordSource.single(new DataGeneratorSource<>(AlertStormITCase::rootActivity, ALERTS,
                 RateLimiterStrategy.perSecond(EVENTS_PER_SECOND), RecordSource.TYPE));
-        new NagarePipeline(config, storm, null, Destination.fromConfig(config, name -> null), RuleLoader.load(config)).attachTo(env);
+        NagarePipeline.from(config).source(storm).outputs(AlertOutput.destinations(config, name -> null)).attachTo(env);
 
         String rest = cluster.getRestAddress().get().toString();
         JobClient job = env.executeAsync("alert-storm-it");

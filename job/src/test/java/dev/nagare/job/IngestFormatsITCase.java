@@ -1,7 +1,6 @@
 package dev.nagare.job;
 
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
 import dev.nagare.job.testing.Records;
@@ -78,7 +77,7 @@ class IngestFormatsITCase {
         Path lakePath = work.resolve("lake");
         NagareConfig config = NagareConfig.defaults().with("lake.path", lakePath.toString());
         StreamExecutionEnvironment env = MiniClusters.environment();
-        new NagarePipeline(config, Records.source(records), null, RuleLoader.load(config)).attachTo(env);
+        NagarePipeline.from(config).source(Records.source(records)).outputs().attachTo(env);
         MiniClusters.awaitFinished(env.executeAsync("ingest-formats-it"), Duration.ofMinutes(3));
         lake = new Lakes(lakePath, "logs", "alerts", "dead_letter", "metrics_1m");
     }

@@ -1,9 +1,8 @@
 package dev.nagare.job;
 
-import dev.nagare.job.alerts.Destination;
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.metrics.JobMetrics;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.testing.HttpStub;
@@ -39,7 +38,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -124,7 +122,7 @@ class JobMetricsITCase {
         env.configure(noRestarts);
         RecordSource source = RecordSource.single(new DataGeneratorSource<>(
                 new FromList(input), input.size(), RateLimiterStrategy.perSecond(5), RecordSource.TYPE));
-        new NagarePipeline(config, source, null, Destination.fromConfig(config, name -> null), RuleLoader.load(config)).attachTo(env);
+        NagarePipeline.from(config).source(source).outputs(AlertOutput.destinations(config, name -> null)).attachTo(env);
         JobClient job = env.executeAsync("job-metrics-it");
         MiniClusters.awaitFinished(job, Duration.ofMinutes(3));
         metrics = exported(job.getJobID());

@@ -1,8 +1,7 @@
 package dev.nagare.job;
 
-import dev.nagare.job.alerts.PrintAlertSink;
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.demo.DemoRecord;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.source.demo.DemoSource;
@@ -57,10 +56,7 @@ class NagarePipelineITCase {
                 .with("lake.path", lakePath.toString())
                 .with("job.watermark.out-of-orderness", "5 s");
         StreamExecutionEnvironment env = MiniClusters.environment();
-        new NagarePipeline(config,
-                DemoSource.create(SCENARIO, RECORDS, RateLimiterStrategy.noOp()),
-                new PrintAlertSink(),
-                RuleLoader.load(config))
+        NagarePipeline.from(config).source(DemoSource.create(SCENARIO, RECORDS, RateLimiterStrategy.noOp())).outputs(AlertOutput.print())
                 .attachTo(env);
         MiniClusters.awaitFinished(env.executeAsync("nagare-it"), Duration.ofMinutes(3));
         lake = new Lakes(lakePath, "logs", "alerts", "dead_letter", "metrics_1m");

@@ -1,9 +1,8 @@
 package dev.nagare.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nagare.job.alerts.Destination;
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.testing.HttpStub;
@@ -98,7 +97,7 @@ class OneAlertPerIncidentITCase {
             // Throttled, so checkpoints complete between the burst and the injected failure.
             RecordSource source = RecordSource.single(new DataGeneratorSource<>(new FailingOnce(), RECORDS,
                     RateLimiterStrategy.perSecond(100), RecordSource.TYPE));
-            new NagarePipeline(config, source, null, Destination.fromConfig(config, name -> null), RuleLoader.load(config))
+            NagarePipeline.from(config).source(source).outputs(AlertOutput.destinations(config, name -> null))
                     .attachTo(env);
             MiniClusters.awaitFinished(env.executeAsync("one-alert-per-incident-it"), Duration.ofMinutes(3));
             assertThat(FAILED_ONCE).as("the injected failure happened").isTrue();

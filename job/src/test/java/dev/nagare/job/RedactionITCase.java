@@ -3,10 +3,7 @@ package dev.nagare.job;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nagare.job.alerts.Destination;
-import dev.nagare.job.alerts.PrintAlertSink;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.testing.HttpStub;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
@@ -92,8 +89,8 @@ class RedactionITCase {
                 .with("alerts.lambda.region", "eu-west-1")
                 .with("alerts.lambda.endpoint", server.baseUrl());
         StreamExecutionEnvironment env = MiniClusters.environment();
-        new NagarePipeline(config, Records.source(records), new PrintAlertSink(), Destination.fromConfig(config, name -> null),
-                RuleLoader.load(config)).attachTo(env);
+        NagarePipeline.from(config).source(Records.source(records))
+                .environment(name -> null).attachTo(env); // alerts.* as configured: printed and delivered
         MiniClusters.awaitFinished(env.executeAsync("redaction-it"), Duration.ofMinutes(3));
         lake = new Lakes(lakePath, tables().toArray(new String[0]));
     }

@@ -2,9 +2,8 @@ package dev.nagare.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nagare.job.alerts.Destination;
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.testing.HttpStub;
 import dev.nagare.job.testing.Lakes;
 import dev.nagare.job.testing.MiniClusters;
@@ -81,8 +80,7 @@ class TwoAccountsITCase {
                 .with("alerts.webhook.url", webhook.baseUrl() + "/services/T0001/B0001/two-accounts")
                 .with("alerts.rate-limit", "50");
         StreamExecutionEnvironment env = MiniClusters.environment();
-        new NagarePipeline(config, Records.source(records), null, Destination.fromConfig(config, name -> null),
-                RuleLoader.load(config)).attachTo(env);
+        NagarePipeline.from(config).source(Records.source(records)).outputs(AlertOutput.destinations(config, name -> null)).attachTo(env);
         MiniClusters.awaitFinished(env.executeAsync("two-accounts-it"), Duration.ofMinutes(3));
         lake = new Lakes(lakePath, "alerts");
     }

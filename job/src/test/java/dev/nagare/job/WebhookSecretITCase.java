@@ -1,8 +1,7 @@
 package dev.nagare.job;
 
-import dev.nagare.job.alerts.Destination;
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.testing.HttpStub;
@@ -66,7 +65,7 @@ class WebhookSecretITCase {
             Configuration noRestarts = new Configuration();
             noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
             env.configure(noRestarts);
-            new NagarePipeline(config, source, null, Destination.fromConfig(config, System::getenv), RuleLoader.load(config)).attachTo(env);
+            NagarePipeline.from(config).source(source).outputs(AlertOutput.destinations(config, System::getenv)).attachTo(env);
             assertThat(secrets.requests()).as("nothing is read where the job is built").isEmpty();
 
             JobGraph graph = env.getStreamGraph(false).getJobGraph();

@@ -7,6 +7,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.util.Optional;
 
@@ -62,6 +63,19 @@ public final class DurableState {
             settings.set(ROCKSDB_WRITE_BUFFER_SIZE, WRITE_BUFFER_SIZE);
         }
         return settings;
+    }
+
+    /**
+     * Durable state for a job submitted to a cluster or to Managed Flink: {@link #settings} with
+     * {@code job.checkpoint.dir}, and checkpoints every {@code job.checkpoint.interval} unless the
+     * platform enabled them (Managed Flink configures its own; elsewhere the lake needs them to
+     * commit files).
+     */
+    public static void configure(StreamExecutionEnvironment env, NagareConfig config) {
+        env.configure(settings(env.getConfiguration(), config));
+        if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
+            env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());
+        }
     }
 
     /** {@link #settings} with the job's {@code job.checkpoint.dir}. */

@@ -2,7 +2,6 @@ package dev.nagare.job.lake;
 
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.source.demo.DemoSource;
 import dev.nagare.job.testing.Await;
@@ -112,8 +111,7 @@ class LakeRestoreITCase {
         env.enableCheckpointing(500);
         env.getCheckpointConfig().setCheckpointStorage(checkpoints.toUri().toString());
         env.getCheckpointConfig().setExternalizedCheckpointCleanup(CheckpointConfig.ExternalizedCheckpointCleanup.RETAIN_ON_CANCELLATION);
-        new NagarePipeline(config, DemoSource.create(SCENARIO, RECORDS, RateLimiterStrategy.perSecond(200)), null,
-                RuleLoader.load(config)).attachTo(env);
+        NagarePipeline.from(config).source(DemoSource.create(SCENARIO, RECORDS, RateLimiterStrategy.perSecond(200))).outputs().attachTo(env);
         return env.executeAsync("lake-restore");
     }
 

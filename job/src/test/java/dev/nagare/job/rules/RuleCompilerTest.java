@@ -158,7 +158,7 @@ class RuleCompilerTest {
     private Map<String, List<String>> pipelineUids(List<Rule> rules) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         NagareConfig config = NagareConfig.defaults().with("lake.path", work.resolve("lake").toString());
-        new NagarePipeline(config, RecordSource.of(List.of()), null, rules).attachTo(env);
+        NagarePipeline.from(config).source(RecordSource.of(List.of())).rules(rules).outputs().attachTo(env);
         Map<String, List<String>> uids = uidsByPrefix(env.getTransformations());
         // Flink's own check: no two operators share a uid.
         env.getStreamGraph();

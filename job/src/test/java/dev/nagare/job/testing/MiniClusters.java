@@ -2,7 +2,6 @@ package dev.nagare.job.testing;
 
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisSource;
 
 import org.apache.flink.configuration.Configuration;
@@ -63,7 +62,7 @@ public final class MiniClusters {
     /** Starts the job on the configuration's Kinesis stream with its rules and no alert outputs. */
     public static JobClient startKinesisJob(NagareConfig config, String name) throws Exception {
         StreamExecutionEnvironment env = environment();
-        new NagarePipeline(config, KinesisSource.create(config, stream -> null), null, RuleLoader.load(config)).attachTo(env);
+        NagarePipeline.from(config).source(KinesisSource.create(config, stream -> null)).outputs().attachTo(env);
         return env.executeAsync(name);
     }
 

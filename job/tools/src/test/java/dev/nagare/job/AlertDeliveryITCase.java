@@ -2,10 +2,8 @@ package dev.nagare.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nagare.job.alerts.Destination;
-import dev.nagare.job.alerts.PrintAlertSink;
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.source.demo.DemoSource;
 import dev.nagare.job.testing.HttpStub;
@@ -130,8 +128,8 @@ class AlertDeliveryITCase {
         NagareConfig config = config(lakePath, "2 min");
         StreamExecutionEnvironment env = environment();
         // Throttled, so data still flows (about 40 s) while the webhook is down.
-        new NagarePipeline(config, DemoSource.create(SCENARIO, RECORDS, RateLimiterStrategy.perSecond(150)), new PrintAlertSink(),
-                Destination.fromConfig(config, name -> null), RuleLoader.load(config)).attachTo(env);
+        NagarePipeline.from(config).source(DemoSource.create(SCENARIO, RECORDS, RateLimiterStrategy.perSecond(150)))
+                .environment(name -> null).attachTo(env); // alerts.* as configured: printed and delivered
         var job = env.executeAsync("alert-outage-it");
         long filesDuringOutage = 0;
         long deadline = System.currentTimeMillis() + 180_000;
@@ -170,8 +168,7 @@ class AlertDeliveryITCase {
         server.respondWith(request -> request.path.startsWith("/2015-03-31/") ? HttpStub.Response.of(202) : HttpStub.Response.of(500));
         NagareConfig config = config(lakePath, "3 s");
         StreamExecutionEnvironment env = environment();
-        new NagarePipeline(config, DemoSource.create(SCENARIO, RECORDS, RateLimiterStrategy.noOp()), null,
-                Destination.fromConfig(config, name -> null), RuleLoader.load(config)).attachTo(env);
+        NagarePipeline.from(config).source(DemoSource.create(SCENARIO, RECORDS, RateLimiterStrategy.noOp())).outputs(AlertOutput.destinations(config, name -> null)).attachTo(env);
         MiniClusters.awaitFinished(env.executeAsync("alert-down-it"), Duration.ofMinutes(3));
         try (Lakes lake = new Lakes(lakePath, "alerts", "alerts_undelivered")) {
             assertThat(lake.lines("SELECT alert_id FROM alerts_undelivered ORDER BY 1"))

@@ -1,8 +1,8 @@
 package dev.nagare.job;
 
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.tools.rules.CollectingAlertSink;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.testing.Lakes;
@@ -82,7 +82,7 @@ class HostileInputITCase {
         StreamExecutionEnvironment env = MiniClusters.environment();
         env.configure(noRestarts);
         String runId = UUID.randomUUID().toString();
-        new NagarePipeline(config, RecordSource.ofRecords(records), new CollectingAlertSink(runId), RuleLoader.load(config)).attachTo(env);
+        NagarePipeline.from(config).source(RecordSource.ofRecords(records)).outputs(AlertOutput.sink("collect", new CollectingAlertSink(runId))).attachTo(env);
         // With restarts off, a record that failed a task fails the job here.
         MiniClusters.awaitFinished(env.executeAsync("hostile-input-it"), Duration.ofMinutes(3));
         alerts = CollectingAlertSink.drain(runId);

@@ -3,7 +3,6 @@ package dev.nagare.job;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.metrics.Tally;
 import dev.nagare.tools.local.KinesisLocal;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisSource;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.testing.Await;
@@ -68,7 +67,7 @@ class KinesisBacklogITCase {
                     .with("job.watermark.idle-timeout", "30 s");
             StreamExecutionEnvironment env = MiniClusters.environment();
             env.setParallelism(1);
-            new NagarePipeline(config, KinesisSource.create(config, name -> null), null, RuleLoader.load(config)).attachTo(env);
+            NagarePipeline.from(config).source(KinesisSource.create(config, name -> null)).outputs().attachTo(env);
             JobClient job = env.executeAsync("kinesis-backlog-it");
             try {
                 Lakes.awaitRows(lakePath, "logs", expected + closing.size(), Duration.ofMinutes(3));

@@ -51,7 +51,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -113,7 +112,7 @@ class RuleChangeITCase {
 
             // --- before: rules A, B, C --------------------------------------------------------
             StreamExecutionEnvironment env1 = MiniClusters.environment();
-            new NagarePipeline(config, KinesisSource.create(config, stream -> null), null, before).attachTo(env1);
+            NagarePipeline.from(config).source(KinesisSource.create(config, stream -> null)).rules(before).outputs().attachTo(env1);
             StreamGraph graph1 = env1.getStreamGraph();
             Map<OperatorID, String> uids1 = uidsByOperatorId(graph1);
             JobClient job1 = env1.executeAsync(graph1);
@@ -131,7 +130,7 @@ class RuleChangeITCase {
 
             // --- after: B disabled, C edited, D added -------------------------------------------
             StreamExecutionEnvironment env2 = MiniClusters.environment();
-            new NagarePipeline(config, KinesisSource.create(config, stream -> null), null, after).attachTo(env2);
+            NagarePipeline.from(config).source(KinesisSource.create(config, stream -> null)).rules(after).outputs().attachTo(env2);
             StreamGraph graph2 = env2.getStreamGraph();
             graph2.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, true));
 

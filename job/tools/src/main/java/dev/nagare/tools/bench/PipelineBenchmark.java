@@ -3,7 +3,6 @@ package dev.nagare.tools.bench;
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.metrics.Tally;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.demo.DemoRecord;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.source.demo.DemoSource;
@@ -85,8 +84,8 @@ public final class PipelineBenchmark {
             env.enableCheckpointing(10_000);
             // The demo source generates records on its reader thread, about 8,000 records/s: more
             // than the job takes, so it is not what is measured.
-            new NagarePipeline(config, DemoSource.create(SCENARIO, records, RateLimiterStrategy.noOp()), null,
-                    RuleLoader.load(config)).attachTo(env);
+            NagarePipeline.from(config).source(DemoSource.create(SCENARIO, records, RateLimiterStrategy.noOp())).outputs()
+                    .attachTo(env);
             long start = System.nanoTime();
             JobExecutionResult result = env.execute("nagare-benchmark");
             double seconds = (System.nanoTime() - start) / 1e9;

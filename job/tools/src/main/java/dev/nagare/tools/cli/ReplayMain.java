@@ -1,8 +1,7 @@
 package dev.nagare.tools.cli;
 
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.NagarePipeline;
-import dev.nagare.job.alerts.Destination;
-import dev.nagare.job.alerts.PrintAlertSink;
 import dev.nagare.job.config.ConfigException;
 import dev.nagare.job.config.ConfigLoader;
 import dev.nagare.job.config.DurableState;
@@ -10,10 +9,7 @@ import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.metrics.Tally;
 import dev.nagare.job.lake.Lake;
-import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleException;
-import dev.nagare.job.rules.RuleLoader;
-import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.Sources;
 
 import org.apache.flink.api.common.JobExecutionResult;
@@ -56,12 +52,13 @@ public final class ReplayMain {
     public static int run(String configFile, List<String> files, PrintStream out, PrintStream err, Duration progressEvery)
             throws Exception {
         NagareConfig config;
-        List<Rule> rules;
-        RecordSource source;
+        NagarePipeline pipeline;
         try {
             config = configFile == null ? NagareConfig.defaults() : ConfigLoader.load(new String[] {"--config", configFile});
-            rules = RuleLoader.load(config);
-            source = Sources.replay(files);
+            // A backtest: alerts are printed (alerts.print), never delivered.
+            pipeline = NagarePipeline.from(config).source(Sources.replay(files))
+                    .outputs(config.get(NagareOptions.ALERTS_PRINT) ? List.of(AlertOutput.print()) : List.of());
+            pipeline.rules(); // rule errors before anything runs
         } catch (ConfigException | RuleException e) {
             err.println("nagare: " + e.getMessage());
             return 2;
@@ -85,8 +82,7 @@ public final class ReplayMain {
             flink.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
             env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());
-            new NagarePipeline(config, source, config.get(NagareOptions.ALERTS_PRINT) ? new PrintAlertSink() : null,
-                    List.<Destination>of(), rules).attachTo(env);
+            pipeline.attachTo(env);
             JobClient job = env.executeAsync("nagare replay");
             JobExecutionResult result = awaitWithProgress(job, total, err, progressEvery);
             out.print(summary(result.getAllAccumulatorResults(), Path.of(new Lake(config).path(Lake.LOGS)).getParent()));

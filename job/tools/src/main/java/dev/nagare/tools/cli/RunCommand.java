@@ -1,11 +1,9 @@
 package dev.nagare.tools.cli;
 
-import dev.nagare.job.alerts.Destination;
+import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.ConfigLoader;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
-import dev.nagare.job.rules.Rule;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.tools.local.LocalMain;
 import dev.nagare.tools.local.StandIns;
 
@@ -14,7 +12,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code nagare run}: the job on a local MiniCluster with the web UI, until Ctrl-C. */
@@ -59,9 +56,7 @@ public final class RunCommand implements Callable<Integer> {
         if (loaded.get(NagareOptions.LOCAL_STAND_INS)) {
             StandIns.check(loaded);
         }
-        List<Rule> rules = RuleLoader.load(loaded);
-        List<Destination> destinations = Destination.fromConfig(loaded, System::getenv);
-        LocalMain.run(loaded, rules, destinations, tools, nagare.out, nagare.err);
+        LocalMain.run(NagarePipeline.from(loaded).resolve(), tools, nagare.out, nagare.err);
         return Nagare.OK;
     }
 }

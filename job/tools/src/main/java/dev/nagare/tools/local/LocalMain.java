@@ -1,6 +1,6 @@
 package dev.nagare.tools.local;
 
-import dev.nagare.job.alerts.Destination;
+import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.rules.Rule;
@@ -9,7 +9,6 @@ import org.apache.flink.api.common.JobStatus;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -24,13 +23,13 @@ public final class LocalMain {
     private LocalMain() {}
 
     /** Runs until the job ends or Ctrl-C. */
-    public static void run(NagareConfig config, List<Rule> rules, List<Destination> destinations, Path tools,
-                           PrintStream out, PrintStream err) throws Exception {
-        LocalRun run = LocalRun.start(config, rules, destinations, tools, out, err);
+    public static void run(NagarePipeline pipeline, Path tools, PrintStream out, PrintStream err) throws Exception {
+        NagareConfig config = pipeline.config();
+        LocalRun run = LocalRun.start(pipeline, tools, out, err);
         Thread hook = new Thread(() -> stop(run, out, err), "nagare-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("Nagare is running: web UI " + run.webUi() + ", lake " + LocalRun.lakeRoot(config)
-                + ", rules " + rules.stream().map(Rule::id).collect(Collectors.joining(", ")) + ". Ctrl-C stops it.");
+                + ", rules " + pipeline.rules().stream().map(Rule::id).collect(Collectors.joining(", ")) + ". Ctrl-C stops it.");
         long interval = config.get(NagareOptions.LOCAL_STATUS_INTERVAL).toMillis();
         while (true) {
             JobStatus state = run.job().getJobStatus().get(10, TimeUnit.SECONDS);

@@ -1,14 +1,10 @@
 package dev.nagare.tools.local;
 
-import dev.nagare.job.NagareJob;
 import dev.nagare.job.NagarePipeline;
-import dev.nagare.job.alerts.Destination;
 import dev.nagare.job.config.DurableState;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.lake.Lake;
-import dev.nagare.job.rules.Rule;
-import dev.nagare.job.Sources;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -23,7 +19,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -47,12 +42,13 @@ public final class LocalRun implements AutoCloseable {
     }
 
     /**
-     * Starts the stand-ins if configured, then the job.
+     * Starts the stand-ins if configured, then the job (its source and alert outputs as
+     * configured: with stand-ins the configuration points them at the stand-ins).
      *
      * @param tools where the build installed the stand-ins and the Flink plugins
      */
-    public static LocalRun start(NagareConfig config, List<Rule> rules, List<Destination> destinations,
-                                 Path tools, PrintStream out, PrintStream err) throws Exception {
+    public static LocalRun start(NagarePipeline pipeline, Path tools, PrintStream out, PrintStream err) throws Exception {
+        NagareConfig config = pipeline.resolve().config();
         StandIns standIns = config.get(NagareOptions.LOCAL_STAND_INS) ? StandIns.start(config, tools, out, err) : null;
         try {
             Configuration flink = flinkConfiguration(config);
@@ -69,7 +65,7 @@ public final class LocalRun implements AutoCloseable {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             env.setParallelism(config.get(NagareOptions.LOCAL_PARALLELISM));
             env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());
-            new NagarePipeline(config, Sources.create(config), NagareJob.alertSink(config), destinations, rules).attachTo(env);
+            pipeline.attachTo(env);
             JobClient job = env.executeAsync("nagare (local)");
             StatusReporter status = new StatusReporter("http://127.0.0.1:" + config.get(NagareOptions.LOCAL_WEB_UI_PORT),
                     job.getJobID().toHexString(), lakeRoot(config), standIns == null ? null : standIns::status);

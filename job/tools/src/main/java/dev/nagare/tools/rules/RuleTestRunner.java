@@ -1,5 +1,6 @@
 package dev.nagare.tools.rules;
 
+import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.tools.rules.CollectingAlertSink;
 import dev.nagare.job.config.NagareConfig;
@@ -112,7 +113,7 @@ public final class RuleTestRunner {
                 .with("job.watermark.out-of-orderness", "5 s");
         String runId = UUID.randomUUID().toString();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        new NagarePipeline(config, RecordSource.of(records), new CollectingAlertSink(runId), List.of(), rules).attachTo(env);
+        NagarePipeline.from(config).source(RecordSource.of(records)).rules(rules).outputs(AlertOutput.sink("collect", new CollectingAlertSink(runId))).attachTo(env);
         env.execute("nagare rule tests");
         List<Row> alerts = CollectingAlertSink.drain(runId);
 

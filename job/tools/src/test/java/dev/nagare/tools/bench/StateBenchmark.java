@@ -3,7 +3,6 @@ package dev.nagare.tools.bench;
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.DurableState;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.source.demo.DemoRecord;
@@ -115,7 +114,7 @@ public final class StateBenchmark {
             env.enableCheckpointing(INTERVAL.toMillis());
             DataGeneratorSource<KinesisRecord> generator = new DataGeneratorSource<>(
                     new Connects(records), Long.MAX_VALUE, RateLimiterStrategy.noOp(), RecordSource.TYPE);
-            new NagarePipeline(config, RecordSource.single(generator), null, RuleLoader.load(config)).attachTo(env);
+            NagarePipeline.from(config).source(RecordSource.single(generator)).outputs().attachTo(env);
             JobID job = cluster.submitJob(env.getStreamGraph().getJobGraph()).get().getJobID();
             long start = System.nanoTime();
 

@@ -1,9 +1,8 @@
 package dev.nagare.tools.local;
 
-import dev.nagare.job.alerts.Destination;
+import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.ConfigLoader;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.source.demo.DemoScenario;
 import dev.nagare.job.source.demo.DemoSource;
 import dev.nagare.job.testing.Await;
@@ -65,8 +64,8 @@ class LocalStandInsITCase {
 
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8);
-        try (LocalRun run = LocalRun.start(config, RuleLoader.load(config),
-                Destination.fromConfig(config, name -> null), StandInTools.DIR, out, out)) {
+        try (LocalRun run = LocalRun.start(NagarePipeline.from(config).environment(name -> null),
+                StandInTools.DIR, out, out)) {
             AlertEndpoint webhook = run.standIns().flatMap(StandIns::alertEndpoint).orElseThrow();
 
             Path copy = StandInTools.awaitS3Rows("s3://nagare-lake/nagare", "logs", expected, Duration.ofMinutes(3), work);
