@@ -2,7 +2,7 @@ package dev.nagare.job;
 
 import dev.nagare.job.config.ConfigException;
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.config.NagareOptions;
+import dev.nagare.job.config.SourceSettings;
 import dev.nagare.job.source.Base64LineFormat;
 import dev.nagare.job.source.KinesisSource;
 import dev.nagare.job.source.RecordSource;
@@ -23,15 +23,16 @@ public final class Sources {
      * @param env environment variables for {@code env:} references (the Kinesis credentials)
      */
     public static RecordSource create(NagareConfig config, Function<String, String> env) {
-        switch (config.get(NagareOptions.SOURCE_TYPE)) {
+        SourceSettings settings = SourceSettings.of(config);
+        switch (settings.type) {
             case DEMO:
                 return DemoSource.create(config);
             case KINESIS:
                 return KinesisSource.create(config, env);
             case REPLAY:
-                return replay(config.get(NagareOptions.REPLAY_FILES));
+                return replay(settings.replayFiles);
             default:
-                throw new IllegalStateException("no source for " + config.get(NagareOptions.SOURCE_TYPE));
+                throw new IllegalStateException("no source for " + settings.type);
         }
     }
 

@@ -9,8 +9,6 @@ import org.apache.flink.configuration.MemorySize;
 
 import java.io.Serializable;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,14 +33,8 @@ public final class NagareConfig implements Serializable {
 
     static {
         NagareOptions.ALL.forEach(o -> BY_KEY.put(o.key(), o));
-        check(NagareOptions.DEMO_RATE, (Integer v) -> v >= 1 && v <= 1000, "must be an integer from 1 to 1000");
-        check(NagareOptions.DEMO_RECORDS, (Long v) -> v >= 0, "must be a whole number >= 0 (0 means unbounded)");
-        check(NagareOptions.DEMO_START, NagareConfig::isNowOrInstant, "must be 'now' or an ISO-8601 instant such as 2024-06-01T00:00:00Z");
+        SourceSettings.registerChecks();
         LakeSettings.registerChecks();
-        check(NagareOptions.KINESIS_STREAM_ARN, (String v) -> v.matches("arn:aws[\\w-]*:kinesis:[\\w-]+:\\d{12}:stream/[\\w.-]+"),
-                "must be a stream ARN such as arn:aws:kinesis:eu-west-1:111122223333:stream/logs");
-        check(NagareOptions.KINESIS_INITIAL_TIMESTAMP, NagareConfig::isNowOrInstant, "must be an ISO-8601 instant such as 2024-06-01T00:00:00Z");
-        check(NagareOptions.KINESIS_SHARD_DISCOVERY, NagareConfig::atLeastOneSecond, "must be a duration of at least 1 s");
         check(NagareOptions.RULES_DEFAULT_STATE_TTL, StateTtl::valid, "must be " + StateTtl.ALLOWED);
         ParseSettings.registerChecks();
         DeliverySettings.registerChecks();
@@ -202,18 +194,6 @@ public final class NagareConfig implements Serializable {
                 .filter(k -> k.startsWith(prefix))
                 .map(k -> k.substring(prefix.length()))
                 .collect(Collectors.toList());
-    }
-
-    private static boolean isNowOrInstant(String v) {
-        if ("now".equalsIgnoreCase(v)) {
-            return true;
-        }
-        try {
-            Instant.parse(v);
-            return true;
-        } catch (DateTimeParseException e) {
-            return false;
-        }
     }
 
     /** The event parser of this configuration: its routes, bounds and redaction. */

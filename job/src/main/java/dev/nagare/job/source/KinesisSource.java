@@ -5,6 +5,7 @@ import dev.nagare.job.config.ConfigException;
 import dev.nagare.job.config.KinesisStart;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.config.NagareOptions;
+import dev.nagare.job.config.SourceSettings;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -27,7 +28,7 @@ public final class KinesisSource {
     private KinesisSource() {}
 
     public static RecordSource create(NagareConfig config, Function<String, String> env) {
-        String arn = config.getOptional(NagareOptions.KINESIS_STREAM_ARN).orElseThrow(() -> new ConfigException(
+        String arn = SourceSettings.of(config).kinesisStreamArn.orElseThrow(() -> new ConfigException(
                 "Invalid configuration: source type 'kinesis' needs the key 'kinesis.stream-arn' in group 'source'"));
         return RecordSource.parallel(KinesisStreamsSource.<KinesisRecord>builder()
                 .setStreamArn(arn)
@@ -38,30 +39,31 @@ public final class KinesisSource {
 
     /** The connector's configuration keys ({@code aws.*}, {@code flink.*}) from Nagare's options. */
     static Configuration sourceConfig(NagareConfig config, Function<String, String> env) {
-        String arn = config.get(NagareOptions.KINESIS_STREAM_ARN);
+        SourceSettings settings = SourceSettings.of(config);
+        String arn = settings.kinesisStreamArn.orElseThrow();
         Configuration c = new Configuration();
-        c.setString("aws.region", config.getOptional(NagareOptions.KINESIS_REGION).orElse(arn.split(":")[3]));
-        config.getOptional(NagareOptions.KINESIS_ENDPOINT).ifPresent(endpoint -> c.setString("aws.endpoint", endpoint));
-        if (config.getOptional(NagareOptions.KINESIS_ACCESS_KEY_ID).isPresent()) {
+        c.setString("aws.region", settings.kinesisRegion.orElse(arn.split(":")[3]));
+        settings.kinesisEndpoint.ifPresent(endpoint -> c.setString("aws.endpoint", endpoint));
+        if (settings.kinesisAccessKeyId.isPresent()) {
             c.setString("aws.credentials.provider", "BASIC");
-            c.setString("aws.credentials.provider.basic.accesskeyid", config.get(NagareOptions.KINESIS_ACCESS_KEY_ID));
+            c.setString("aws.credentials.provider.basic.accesskeyid", settings.kinesisAccessKeyId.get());
             c.setString("aws.credentials.provider.basic.secretkey", Secrets.resolve(NagareOptions.KINESIS_SECRET_ACCESS_KEY.key(),
-                    config.getOptional(NagareOptions.KINESIS_SECRET_ACCESS_KEY).orElseThrow(() -> new ConfigException(
+                    settings.kinesisSecretAccessKey.orElseThrow(() -> new ConfigException(
                             "Invalid configuration: key 'kinesis.access-key-id' in group 'source' needs 'kinesis.secret-access-key'")),
                     env));
         } else {
             c.setString("aws.credentials.provider", "AUTO");
         }
-        KinesisStart start = config.get(NagareOptions.KINESIS_INITIAL_POSITION);
+        KinesisStart start = settings.kinesisInitialPosition;
         c.setString("flink.stream.initpos", start.name());
         if (start == KinesisStart.AT_TIMESTAMP) {
-            String timestamp = config.getOptional(NagareOptions.KINESIS_INITIAL_TIMESTAMP).orElseThrow(() -> new ConfigException(
+            String timestamp = settings.kinesisInitialTimestamp.orElseThrow(() -> new ConfigException(
                     "Invalid configuration: initial-position 'at_timestamp' needs the key 'kinesis.initial-timestamp' in group 'source'"));
             // In the connector's default format, flink.stream.initpos.timestamp.format.
             c.setString("flink.stream.initpos.timestamp", java.time.format.DateTimeFormatter
                     .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(java.time.ZoneOffset.UTC).format(Instant.parse(timestamp)));
         }
-        c.setString("flink.shard.discovery.intervalmillis", Long.toString(config.get(NagareOptions.KINESIS_SHARD_DISCOVERY).toMillis()));
+        c.setString("flink.shard.discovery.intervalmillis", Long.toString(settings.kinesisShardDiscovery.toMillis()));
         return c;
     }
 

@@ -1,7 +1,7 @@
 package dev.nagare.job.source.demo;
 
 import dev.nagare.job.config.NagareConfig;
-import dev.nagare.job.config.NagareOptions;
+import dev.nagare.job.config.SourceSettings;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
 
@@ -25,16 +25,16 @@ public final class DemoSource {
      * second reader of an unbounded stream would start at index 2^62, far in simulated future.
      */
     public static RecordSource create(NagareConfig config) {
-        long records = config.get(NagareOptions.DEMO_RECORDS);
-        int rate = config.get(NagareOptions.DEMO_RATE);
-        return create(scenario(config), records == 0 ? Long.MAX_VALUE : records, RateLimiterStrategy.perSecond(rate));
+        SourceSettings settings = SourceSettings.of(config);
+        return create(scenario(config), settings.demoRecords == 0 ? Long.MAX_VALUE : settings.demoRecords,
+                RateLimiterStrategy.perSecond(settings.demoRate));
     }
 
     /** The scenario of the {@code source.demo.*} settings ({@code now} is the current minute). */
     public static DemoScenario scenario(NagareConfig config) {
-        String start = config.get(NagareOptions.DEMO_START);
-        Instant first = "now".equalsIgnoreCase(start) ? DemoScenario.startOfCurrentMinute() : Instant.parse(start);
-        return new DemoScenario(config.get(NagareOptions.DEMO_SEED), first, config.get(NagareOptions.DEMO_RATE));
+        SourceSettings settings = SourceSettings.of(config);
+        Instant first = "now".equalsIgnoreCase(settings.demoStart) ? DemoScenario.startOfCurrentMinute() : Instant.parse(settings.demoStart);
+        return new DemoScenario(settings.demoSeed, first, settings.demoRate);
     }
 
     /** The first {@code records} records of a scenario, in order, as fast as the limiter allows. */
