@@ -3,92 +3,216 @@ package dev.nagare.tools.bench;
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.metrics.Tally;
+import dev.nagare.job.source.KinesisRecord;
+import dev.nagare.job.source.RecordSource;
 import dev.nagare.job.source.demo.DemoRecord;
 import dev.nagare.job.source.demo.DemoScenario;
-import dev.nagare.job.source.demo.DemoSource;
 import dev.nagare.tools.local.LocalRun;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 
 /**
- * Whole-job throughput: demo records (CloudWatch Logs gzip envelopes of app JSON, Lambda, MySQL
- * audit and CloudTrail) through
- * decode, parse, dedup, every bundled rule, the rollup and the Parquet lake on a local folder, on
- * a MiniCluster of the given parallelism. Not a test: run it with
- * {@code mvn -q -Pbench package -Dbench.args="RECORDS [PARALLELISM]"} and record the figures in
- * docs/BENCHMARKS.md. A warm-up run of a tenth of the records comes first, then a measured run of
- * a tenth and one of all.
+ * Whole-job cost per event against the floor, in one run on the same bytes. The records (demo
+ * CloudWatch Logs gzip envelopes of three services' app JSON, a Lambda function, an Aurora MySQL
+ * audit log and CloudTrail) are generated before anything is measured and read from memory by a
+ * parallel source, interleaved so each reader is a shard in time order.
+ *
+ * <ul>
+ *   <li><b>the floor</b>: one thread gunzips each record and parses its envelope and every inner
+ *       JSON message into Jackson trees, in a tight loop: what the bytes cost at least;</li>
+ *   <li><b>the whole job</b> on each state backend: decode, parse, dedup, all bundled rules, the
+ *       rollup and the Parquet lake on a local folder, on a MiniCluster, checkpoints every 10 s to
+ *       files. A warm-up run comes first; then a run of a tenth of the records and one of all. The
+ *       CPU time of the process (all threads) minus the JIT compilers' time, over the difference of
+ *       the two runs, is the <b>steady-state cost per event</b>: the fixed cost of a run (planning,
+ *       deploying, the last checkpoint) and compilation cancel out.</li>
+ * </ul>
+ * Not a test: {@code java -Xmx8g -jar nagare.jar bench RECORDS [PARALLELISM] [BACKENDS]} or
+ * {@code mvn -q -Pbench package -Dbench.args="120000 2 hashmap,rocksdb"}; figures go to docs/BENCHMARKS.md.
  */
 public final class PipelineBenchmark {
     /** 1,000 records per simulated second: a busy stream, one-minute windows fill and close. */
     private static final DemoScenario SCENARIO = new DemoScenario(42, Instant.parse("2024-06-01T00:00:00Z"), 1000);
+    /** The records of a run, by run id: the MiniCluster runs in this JVM, so the source reads them from here. */
+    private static final Map<String, byte[][]> RECORDS = new ConcurrentHashMap<>();
 
     private PipelineBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        run(args.length > 0 ? Long.parseLong(args[0]) : 100_000, args.length > 1 ? Integer.parseInt(args[1]) : 2, System.out);
+        run(args.length > 0 ? Long.parseLong(args[0]) : 120_000, args.length > 1 ? Integer.parseInt(args[1]) : 2,
+                args.length > 2 ? List.of(args[2].split(",")) : List.of("hashmap", "rocksdb"), System.out);
     }
 
-    /** Runs the benchmark and prints its figures. */
-    public static void run(long records, int parallelism, java.io.PrintStream out) throws Exception {
-        out.printf("Java %s, %d cores, parallelism %d%n",
-                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), parallelism);
-
-        run(records / 10, parallelism); // warm-up: JIT, class loading, the planner
-        Result small = run(records / 10, parallelism);
-        Result full = run(records, parallelism);
-        out.printf("%,d records, %,d events, %.1f MB of Kinesis payload: %.1f s end to end (submission to last file committed)%n",
-                records, full.events, full.payloadBytes / 1e6, full.seconds);
-        out.printf("  overall:      %,.0f events/s, %,.0f records/s%n", full.events / full.seconds, records / full.seconds);
-        // The fixed cost of a run (planning 15 rules, deploying, the final checkpoint) cancels out
-        // in the difference of the two runs: what remains is the rate a running job sustains.
-        double seconds = full.seconds - small.seconds;
-        out.printf("  steady state: %,.0f events/s, %,.0f records/s, %.2f MB/s of payload (the %,d-record run subtracted)%n",
-                (full.events - small.events) / seconds, (records - records / 10) / seconds,
-                (full.payloadBytes - small.payloadBytes) / seconds / 1e6, records / 10);
-        out.printf("  lake: %,d Parquet files, %.1f MB, %.0f bytes per event%n",
-                full.files, full.lakeBytes / 1e6, (double) full.lakeBytes / full.events);
-    }
-
-    /** One run over the first {@code records} records of the scenario; checks the job saw every event. */
-    private static Result run(long records, int parallelism) throws Exception {
+    /**
+     * Runs the benchmark and prints its figures.
+     *
+     * @param backends Flink state backends to measure the job on: {@code hashmap} (heap) and/or
+     *        {@code rocksdb} (with incremental checkpoints, as on Managed Flink)
+     */
+    public static void run(long records, int parallelism, List<String> backends, PrintStream out) throws Exception {
+        long n = Math.max(parallelism, records / parallelism * parallelism); // whole shards
+        long tenth = Math.max(parallelism, n / 10 / parallelism * parallelism);
+        out.printf("Java %s, %d cores, parallelism %d; generating %,d records...%n",
+                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), parallelism, n);
+        byte[][] all = new byte[(int) n][];
         long expected = 0;
-        long payloadBytes = 0;
-        for (long i = 0; i < records; i++) {
+        long expectedTenth = 0;
+        long payload = 0;
+        for (int i = 0; i < n; i++) {
             DemoRecord record = SCENARIO.record(i);
+            all[i] = record.toBytes();
+            payload += all[i].length;
             expected += record.validEvents();
-            payloadBytes += record.toBytes().length;
+            if (i < tenth) {
+                expectedTenth += record.validEvents();
+            }
         }
+        byte[][] first = java.util.Arrays.copyOf(all, (int) tenth);
+
+        Floor floor = floor(all);
+        out.printf("%,d records, %,d events, %.1f MB of Kinesis payload, %.1f MB of raw log JSON%n",
+                n, expected, payload / 1e6, floor.rawBytes / 1e6);
+        out.printf("floor (gunzip + Jackson trees of envelope and messages, one thread): %,.0f events/s per core, %.2f core-us/event%n",
+                floor.events / floor.cpuSeconds, floor.cpuSeconds * 1e6 / floor.events);
+
+        for (String backend : backends) {
+            run(first, expectedTenth, parallelism, backend); // warm-up: JIT, class loading, the planner
+            Run small = run(first, expectedTenth, parallelism, backend);
+            Run full = run(all, expected, parallelism, backend);
+            double cpu = full.cpuSeconds - small.cpuSeconds;
+            double wall = full.seconds - small.seconds;
+            long events = full.events - small.events;
+            double perCore = events / cpu;
+            out.printf("job on %s (%s): %,d events in %.1f s end to end%n", backend,
+                    "rocksdb".equals(backend) ? "incremental checkpoints" : "heap, full checkpoints", full.events, full.seconds);
+            out.printf("  steady state: %,.0f events/s on %d cores; %,.0f events/s per core (%.1f core-us/event, JIT excluded);"
+                            + " ratio to the floor %.3f%n",
+                    events / wall, Runtime.getRuntime().availableProcessors(), perCore, cpu * 1e6 / events,
+                    perCore / (floor.events / floor.cpuSeconds));
+            out.printf("  cost per event: %.1f core-us in the %,d-record run, %.1f in the %,d-record run (whole runs, JIT excluded)%n",
+                    small.cpuSeconds * 1e6 / small.events, tenth, full.cpuSeconds * 1e6 / full.events, n);
+            out.printf("  lake: %,d Parquet files, %.1f MB, %.1f bytes/event, %.1f%% of the raw log JSON%n",
+                    full.files, full.lakeBytes / 1e6, (double) full.lakeBytes / full.events, 100.0 * full.lakeBytes / floor.rawBytes);
+            out.printf("  memory: heap used after the run %,d MB; process RSS peak %s%n",
+                    full.heapUsedBytes / (1 << 20), rssPeak());
+        }
+    }
+
+    /** The floor's figures: events, CPU seconds of the one thread, decompressed bytes. */
+    static final class Floor {
+        long events;
+        double cpuSeconds;
+        long rawBytes;
+    }
+
+    /**
+     * Gunzip of each record and a Jackson tree of the envelope and of every inner JSON message,
+     * on this thread, measured by its CPU time; three passes, the last one counted (the first two
+     * warm the JIT).
+     */
+    static Floor floor(byte[][] records) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        var threads = ManagementFactory.getThreadMXBean();
+        Floor floor = new Floor();
+        byte[] buffer = new byte[1 << 16];
+        long sink = 0;
+        for (int pass = 0; pass < 3; pass++) {
+            long events = 0;
+            long raw = 0;
+            long start = threads.getCurrentThreadCpuTime();
+            for (byte[] record : records) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream(record.length * 8);
+                JsonNode envelope;
+                try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(record), 8192)) {
+                    int read;
+                    while ((read = in.read(buffer)) > 0) {
+                        out.write(buffer, 0, read);
+                    }
+                    envelope = json.readTree(out.toByteArray());
+                } catch (IOException e) {
+                    continue; // the demo's broken records (truncated gzip): dead letters in the job
+                }
+                raw += out.size();
+                for (JsonNode event : envelope.path("logEvents")) {
+                    String message = event.path("message").asText();
+                    if (!message.isEmpty() && message.charAt(0) == '{') {
+                        try {
+                            sink += json.readTree(message).size();
+                        } catch (IOException e) {
+                            sink--; // a malformed line: the job keeps it as text
+                        }
+                    }
+                    events++;
+                }
+            }
+            floor.events = events;
+            floor.rawBytes = raw;
+            floor.cpuSeconds = (threads.getCurrentThreadCpuTime() - start) / 1e9;
+        }
+        if (sink == 42) {
+            System.out.print(""); // keeps the trees from being optimised away
+        }
+        return floor;
+    }
+
+    /** One job over the records; checks it counted every event. */
+    private static Run run(byte[][] records, long expected, int parallelism, String backend) throws Exception {
         Path lake = Files.createTempDirectory("nagare-bench");
         Path checkpoints = Files.createTempDirectory("nagare-bench-checkpoints");
+        String runId = UUID.randomUUID().toString();
+        RECORDS.put(runId, records);
         try {
             NagareConfig config = NagareConfig.defaults()
                     .with("lake.path", lake.toString())
                     .with("job.watermark.out-of-orderness", "5 s");
             Configuration flink = LocalRun.loopback();
-            // State grows with the dedup window: checkpoints go to files, as in every real deployment.
+            // Checkpoints to files, as in every real deployment; the state backend measured.
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+            flink.set(StateBackendOptions.STATE_BACKEND, backend);
+            if ("rocksdb".equals(backend)) {
+                flink.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+                flink.setString("state.backend.rocksdb.writebuffer.size", "4mb"); // as DurableState sets it
+            }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, flink);
             env.enableCheckpointing(10_000);
-            // The demo source generates records on its reader thread, about 8,000 records/s: more
-            // than the job takes, so it is not what is measured.
-            NagarePipeline.from(config).source(DemoSource.create(SCENARIO, records, RateLimiterStrategy.noOp())).outputs()
-                    .attachTo(env);
+            NagarePipeline.from(config).source(inMemory(runId, records.length)).outputs().attachTo(env);
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            var jit = ManagementFactory.getCompilationMXBean();
+            long cpuStart = os.getProcessCpuTime();
+            long jitStart = jit.getTotalCompilationTime();
             long start = System.nanoTime();
             JobExecutionResult result = env.execute("nagare-benchmark");
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = (os.getProcessCpuTime() - cpuStart) / 1e9 - (jit.getTotalCompilationTime() - jitStart) / 1e3;
             long events = 0;
             for (var entry : result.getAllAccumulatorResults().entrySet()) {
                 if (entry.getKey().startsWith(Tally.PREFIX + "events.")) {
@@ -98,22 +222,78 @@ public final class PipelineBenchmark {
             if (events != expected) {
                 throw new IllegalStateException("the job counted " + events + " events, the generator made " + expected);
             }
-            long files = 0;
-            long lakeBytes = 0;
+            Run run = new Run();
+            run.events = events;
+            run.seconds = seconds;
+            run.cpuSeconds = cpuSeconds;
+            run.heapUsedBytes = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             try (Stream<Path> walk = Files.walk(lake)) {
                 for (Path file : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
                     String name = file.getFileName().toString();
                     if (name.contains("part-") && !name.startsWith(".")) {
-                        files++;
-                        lakeBytes += Files.size(file);
+                        run.files++;
+                        run.lakeBytes += Files.size(file);
                     }
                 }
             }
-            return new Result(events, payloadBytes, seconds, files, lakeBytes);
+            return run;
         } finally {
+            RECORDS.remove(runId);
             delete(lake);
             delete(checkpoints);
         }
+    }
+
+    /**
+     * A parallel bounded source of the run's records. Flink cuts the index range into one
+     * contiguous split per reader; index {@code i} of split {@code k} is record
+     * {@code i * splits + k}, so every reader is a shard whose records are in time order and the
+     * shards advance together, as the shards of one stream do.
+     */
+    static RecordSource inMemory(String runId, int count) {
+        return RecordSource.parallel(new DataGeneratorSource<>(new Interleaved(runId, count), count, RateLimiterStrategy.noOp(),
+                RecordSource.TYPE));
+    }
+
+    private static final class Interleaved implements GeneratorFunction<Long, KinesisRecord> {
+        private static final long serialVersionUID = 1L;
+        private final String runId;
+        private final int count;
+        private transient byte[][] records;
+        private transient int splits;
+
+        Interleaved(String runId, int count) {
+            this.runId = runId;
+            this.count = count;
+        }
+
+        @Override
+        public void open(org.apache.flink.api.connector.source.SourceReaderContext context) {
+            records = RECORDS.get(runId);
+            splits = context.currentParallelism();
+        }
+
+        @Override
+        public KinesisRecord map(Long index) {
+            int perSplit = count / splits;
+            int i = (int) (index % perSplit);
+            int k = (int) (index / perSplit);
+            return KinesisRecord.of(records[i * splits + k], null);
+        }
+    }
+
+    /** The process's peak resident set (Linux), or "n/a". */
+    static String rssPeak() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("VmHWM:")) {
+                    return String.format("%,d MB", Long.parseLong(line.replaceAll("\\D", "")) / 1024);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return "n/a";
     }
 
     /** Deletes a benchmark's temporary folder, as far as it can. */
@@ -128,19 +308,12 @@ public final class PipelineBenchmark {
         }
     }
 
-    private static final class Result {
-        final long events;
-        final long payloadBytes;
-        final double seconds;
-        final long files;
-        final long lakeBytes;
-
-        Result(long events, long payloadBytes, double seconds, long files, long lakeBytes) {
-            this.events = events;
-            this.payloadBytes = payloadBytes;
-            this.seconds = seconds;
-            this.files = files;
-            this.lakeBytes = lakeBytes;
-        }
+    private static final class Run {
+        long events;
+        double seconds;
+        double cpuSeconds;
+        long files;
+        long lakeBytes;
+        long heapUsedBytes;
     }
 }
