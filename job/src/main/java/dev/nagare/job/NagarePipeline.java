@@ -156,6 +156,12 @@ public final class NagarePipeline {
         RecordDecoding decoding = new RecordDecoding(parse.parser(), parse.maxRecordBytes, parse.maxEventsPerRecord);
         LOG.info("Nagare: {} rules: {}", rules.size(), rules.stream().map(Rule::id).collect(Collectors.joining(", ")));
 
+        // Chained operators hand each row on without a copy. Every row fans out to the lake, the
+        // rollup and each rule: without this Flink deep-copies it for every consumer but the last
+        // (about 20 copies of every event). Nagare's operators never change a row they emitted or
+        // received (AlertDeduplicator copies before it writes), and the planner's own operators
+        // copy what they keep.
+        env.getConfig().enableObjectReuse();
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         configure(tEnv);
         Lake lake = new Lake(config);
