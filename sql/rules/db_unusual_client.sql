@@ -12,7 +12,10 @@
 -- state-ttl: 8d
 -- param.min_history: 20
 --
--- Fires on the connection itself. Only CONNECT events are kept in state, for the lookback.
+-- Fires on the connection itself. Constant cost per event: each (user, host) pair keeps only its
+-- last connection and each user a count (ROWS OVER windows; a RANGE over the lookback would rescan
+-- the lookback's events on every timer). A pair with no earlier connection, or whose previous one
+-- is older than the lookback, is unusual. State of a pair or user idle for the state TTL is dropped.
 SELECT
     account,
     CONCAT(db_user, '@', db_client_host) AS group_key,
@@ -20,21 +23,26 @@ SELECT
     event_time AS window_end,
     CAST(1 AS BIGINT) AS event_count,
     CONCAT(db_user, ' connected from ', db_client_host, ', a host it has not used in ${lookback_days} days (',
-           CAST(user_connections - 1 AS STRING), ' earlier connections from other hosts)') AS summary,
+           CAST(user_connections - 1 AS STRING), ' earlier connections)') AS summary,
     JSON_OBJECT('db_user' VALUE db_user, 'db_client_host' VALUE db_client_host, 'db_name' VALUE db_name,
                 'earlier_connections' VALUE user_connections - 1) AS details
 FROM (
     SELECT *,
            COUNT(*) OVER (PARTITION BY account, db_user ORDER BY event_time
-                          RANGE BETWEEN INTERVAL '${lookback_days}' DAY PRECEDING AND CURRENT ROW) AS user_connections
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS user_connections
     FROM (
         SELECT *,
-               -- The pair's first connection in the lookback; connections that share that timestamp all count as first.
-               MIN(event_time) OVER (PARTITION BY account, db_user, db_client_host ORDER BY event_time
-                              RANGE BETWEEN INTERVAL '${lookback_days}' DAY PRECEDING AND CURRENT ROW) AS pair_first
+               -- This connection and the pair's one before (ties on one timestamp are ordered, so
+               -- only one of them is the pair's first): 1 row is a first connection, else the
+               -- minimum is the previous connection's time.
+               COUNT(*) OVER (PARTITION BY account, db_user, db_client_host ORDER BY event_time
+                              ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pair_rows,
+               MIN(CAST(event_time AS TIMESTAMP(3))) OVER (PARTITION BY account, db_user, db_client_host ORDER BY event_time
+                              ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pair_previous
         FROM logs
         WHERE log_type IN ('mysql_audit', 'postgres_audit') AND db_operation = 'CONNECT'
           AND db_user IS NOT NULL AND db_client_host IS NOT NULL
     )
 )
-WHERE pair_first = event_time AND user_connections > ${min_history}
+WHERE (pair_rows = 1 OR pair_previous < CAST(event_time AS TIMESTAMP(3)) - INTERVAL '${lookback_days}' DAY)
+  AND user_connections > ${min_history}

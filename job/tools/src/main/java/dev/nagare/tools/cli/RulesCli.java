@@ -15,7 +15,13 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -38,6 +44,10 @@ public final class RulesCli {
                 RuleCompiler.plan(tEnv, rule);
                 int cases = RuleTestRunner.casesOf(rule).size();
                 out.println("ok   " + rule.id() + " (" + cases + " test cases)");
+                longOverRanges(rule.sql()).forEach(range -> out.println("warn " + rule.id() + ": OVER window of "
+                        + range + " (RANGE ... PRECEDING): every timer rescans the events kept for the range, so its cost per event"
+                        + " grows with the traffic in it, on RocksDB most; keep OVER ranges within 1 hour, or use a window"
+                        + " aggregation or a MATCH_RECOGNIZE with WITHIN"));
             } catch (RuleException e) {
                 failed++;
                 out.println("FAIL " + e.getMessage());
@@ -45,6 +55,24 @@ public final class RulesCli {
         }
         out.println((rules.size() - failed) + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
+    }
+
+    /** An OVER window's {@code RANGE BETWEEN INTERVAL 'n' UNIT PRECEDING}, with its amount and unit. */
+    private static final Pattern OVER_RANGE = Pattern.compile(
+            "RANGE\\s+BETWEEN\\s+INTERVAL\\s+'(\\d{1,9})'\\s+(SECOND|MINUTE|HOUR|DAY)S?\\s+PRECEDING", Pattern.CASE_INSENSITIVE);
+
+    /** The OVER ranges of a rule's SQL longer than one hour, as written ("7 DAY"). */
+    static List<String> longOverRanges(String sql) {
+        List<String> ranges = new ArrayList<>();
+        Matcher m = OVER_RANGE.matcher(sql);
+        while (m.find()) {
+            long amount = Long.parseLong(m.group(1));
+            ChronoUnit unit = ChronoUnit.valueOf(m.group(2).toUpperCase(Locale.ROOT) + "S");
+            if (Duration.of(amount, unit).compareTo(Duration.ofHours(1)) > 0) {
+                ranges.add(amount + " " + m.group(2).toUpperCase(Locale.ROOT));
+            }
+        }
+        return ranges;
     }
 
     /** Runs the rules' cases (of the given ids, or all); 1 when any fails. */

@@ -43,7 +43,17 @@ class RulesCliTest {
         Run run = cli("validate");
         assertThat(run.output).contains("ok   app_error_rate (5 test cases)", "ok   db_privilege_change (3 test cases)")
                 .doesNotContain("FAIL");
+        // No bundled rule has an OVER range longer than an hour (db_unusual_client's lookback is not one).
+        assertThat(run.output).doesNotContain("warn ");
         assertThat(run.code).isZero();
+    }
+
+    @Test
+    void overRangesLongerThanAnHourAreFound() {
+        assertThat(RulesCli.longOverRanges("COUNT(*) OVER (PARTITION BY a ORDER BY event_time\n RANGE BETWEEN INTERVAL '7' DAY PRECEDING"
+                + " AND CURRENT ROW), MIN(x) OVER (ORDER BY event_time range between interval '60' minute preceding and current row),"
+                + " MAX(x) OVER (ORDER BY event_time RANGE BETWEEN INTERVAL '2' HOUR PRECEDING AND CURRENT ROW)"))
+                .containsExactly("7 DAY", "2 HOUR");
     }
 
     @Test
