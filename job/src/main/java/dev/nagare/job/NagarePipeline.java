@@ -162,6 +162,10 @@ public final class NagarePipeline {
         // received (AlertDeduplicator copies before it writes), and the planner's own operators
         // copy what they keep.
         env.getConfig().enableObjectReuse();
+        // Every record and every piece of state has a Flink serializer. A type that would fall back
+        // to Kryo fails when the job is built, not in its first checkpoint on Java 17 (Kryo cannot
+        // reach into java.time without --add-opens) or on restore after a class changed.
+        env.getConfig().disableGenericTypes();
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         configure(tEnv);
         Lake lake = new Lake(config);

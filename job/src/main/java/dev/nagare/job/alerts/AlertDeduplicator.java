@@ -9,6 +9,7 @@ import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -19,6 +20,7 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.HashMap;
@@ -45,7 +47,8 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
     private transient ValueState<Row> first;
     private transient ValueState<Long> merged;
     private transient ValueState<Long> totalCount;
-    private transient ValueState<LocalDateTime> lastSeen;
+    /** Epoch ms of the latest merged match's window end (a Flink LONG, never Kryo). */
+    private transient ValueState<Long> lastSeen;
     private transient MetricGroup rules;
     private transient Counter alerts;
     private transient Map<String, Counter[]> counters;
@@ -71,9 +74,13 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
         Duration longest = dedupByRule.values().stream().max(Duration::compareTo).orElse(Duration.ofHours(1));
         StateTtlConfig ttl = StateTtlConfig.newBuilder(longest.plusDays(1)).build();
         first = state("first", ALERT_TYPE, ttl);
-        merged = state("merged", TypeInformation.of(Long.class), ttl);
-        totalCount = state("total-count", TypeInformation.of(Long.class), ttl);
-        lastSeen = state("last-seen", TypeInformation.of(LocalDateTime.class), ttl);
+        merged = state("merged", Types.LONG, ttl);
+        totalCount = state("total-count", Types.LONG, ttl);
+        // Not "last-seen": earlier builds kept a LocalDateTime there through Kryo, which Java 17 refuses
+        // to snapshot without --add-opens (every checkpoint with an open incident failed); a snapshot
+        // that still holds it restores with that state unread and lastSeenMillis falls back to the
+        // first match's window end.
+        lastSeen = state("last-seen-ms", Types.LONG, ttl);
         rules = JobMetrics.of(getRuntimeContext().getMetricGroup());
         // Counted here, not in a sink, so the count exists whatever the destination.
         alerts = rules.counter(JobMetrics.ALERTS);
@@ -100,8 +107,9 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
             c[2].inc();
             merged.update(merged.value() + 1);
             totalCount.update(totalCount.value() + count);
-            if (end.isAfter(lastSeen.value())) {
-                lastSeen.update(end);
+            long endMillis = millis(end);
+            if (endMillis > lastSeenMillis(open)) {
+                lastSeen.update(endMillis);
             }
             return;
         }
@@ -117,7 +125,7 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
         first.update(alert);
         merged.update(0L);
         totalCount.update(count);
-        lastSeen.update(end);
+        lastSeen.update(millis(end));
         ctx.timerService().registerEventTimeTimer(millis(periodEnd(alert)));
         out.collect(alert);
     }
@@ -135,17 +143,23 @@ public final class AlertDeduplicator extends KeyedProcessFunction<String, Row, R
         Row open = first.value();
         long mergedMatches = merged.value() == null ? 0 : merged.value();
         if (mergedMatches > 0) {
+            LocalDateTime last = LocalDateTime.ofInstant(Instant.ofEpochMilli(lastSeenMillis(open)), ZoneOffset.UTC);
             Row update = Row.copy(open);
             update.setField("event_count", totalCount.value());
-            update.setField("window_end", lastSeen.value());
+            update.setField("window_end", last);
             update.setField("summary", open.getField("summary") + " (+" + mergedMatches + " merged matches until "
-                    + lastSeen.value() + ")");
+                    + last + ")");
             ctx.output(MERGED, update);
         }
         first.clear();
         merged.clear();
         totalCount.clear();
         lastSeen.clear();
+    }
+
+    private long lastSeenMillis(Row open) throws Exception {
+        Long last = lastSeen.value();
+        return last != null ? last : millis((LocalDateTime) open.getField("window_end"));
     }
 
     private LocalDateTime periodEnd(Row alert) {
