@@ -1,6 +1,6 @@
 package dev.nagare.udf.functions;
 
-import dev.nagare.udf.parse.SqlStatements;
+import dev.nagare.udf.sql.SqlStatements;
 
 import org.apache.flink.table.functions.ScalarFunction;
 

@@ -6,6 +6,7 @@ import dev.nagare.udf.redact.Redactor;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -186,8 +187,18 @@ public final class EventParser implements Serializable {
         settleEventTime(out, recordTime, type);
         // The one redaction step: parsers keep the text as written, and every text field is
         // masked here, by name and by shape, before a row exists.
-        redactor.mask(out);
+        redact(redactor, out);
         return out;
+    }
+
+    /** Masks every text field of a parsed event in place, attributes by their name and their value. */
+    static void redact(Redactor redactor, NormalizedEvent event) {
+        event.message = redactor.mask(event.message);
+        event.dbQuery = redactor.mask(event.dbQuery);
+        event.dbObject = redactor.mask(event.dbObject);
+        for (Map.Entry<String, String> attribute : event.attributes.entrySet()) {
+            attribute.setValue(redactor.maskValue(attribute.getKey(), attribute.getValue()));
+        }
     }
 
     /** No time found inside the line (parsers leave this value when the line has none). */

@@ -1,18 +1,15 @@
 package dev.nagare.udf.redact;
 
-import dev.nagare.udf.parse.SqlStatements;
-
-import dev.nagare.udf.parse.NormalizedEvent;
+import dev.nagare.udf.sql.SqlStatements;
 
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static dev.nagare.udf.parse.SqlStatements.isSpace;
-import static dev.nagare.udf.parse.SqlStatements.skipSpaces;
+import static dev.nagare.udf.sql.SqlStatements.isSpace;
+import static dev.nagare.udf.sql.SqlStatements.skipSpaces;
 
 /**
  * Masks secrets in text before it is stored, alerted or logged. Two kinds of evidence:
@@ -80,16 +77,6 @@ public final class Redactor implements Serializable {
     /** The text with every recognised secret replaced by {@value #MASK}, with the default rules; null stays null. */
     public static String redact(String text) {
         return DEFAULT.mask(text);
-    }
-
-    /** Masks every text field of a parsed event in place: the one redaction step before a row exists. */
-    public void mask(NormalizedEvent event) {
-        event.message = mask(event.message);
-        event.dbQuery = mask(event.dbQuery);
-        event.dbObject = mask(event.dbObject);
-        for (Map.Entry<String, String> attribute : event.attributes.entrySet()) {
-            attribute.setValue(maskValue(attribute.getKey(), attribute.getValue()));
-        }
     }
 
     /** A value given a name (a JSON attribute): all of it when the name is secret, else its secrets. */

@@ -12,8 +12,8 @@ import dev.nagare.udf.parse.EventParser;
 import dev.nagare.udf.parse.FireLensParser;
 import dev.nagare.udf.parse.NormalizedEvent;
 import dev.nagare.udf.parse.ParseException;
-import dev.nagare.udf.parse.SqlStatements;
 import dev.nagare.udf.redact.Redactor;
+import dev.nagare.udf.sql.SqlStatements;
 
 import java.time.LocalDateTime;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package dev.nagare.udf.parse;
+package dev.nagare.udf.sql;
 
 import dev.nagare.udf.Hostile;
 
