@@ -15,7 +15,12 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.Collector;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Objects;
 
 /**
@@ -44,6 +49,14 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
      * through two trails is caught; a CloudWatch event id is only taken together with the account,
      * log group and stream it came from. A row without an id is keyed by its content, which only
      * spreads such rows over the subtasks: they are never deduplicated.
+     *
+     * <p>The identity is stored as 128 bits of its SHA-256 (22 characters) rather than as text: an
+     * hour of ids is the largest state the job keeps (one entry per event), and the text is about
+     * 150 bytes (account, log group, stream and a 56-digit id). Seven times fewer bytes per entry
+     * on heap, in every snapshot and in RocksDB's flushes and compactions, which at a sustained
+     * 20,000 events/s could not keep up with the full text on two cores. A cryptographic hash
+     * because log writers choose some of what is hashed: no one can make two events collide.
+     * The key stays a String, so a snapshot from before restores; its ids expire as usual.
      */
     public static String key(Row row) {
         String eventId = (String) row.getField(Schemas.LOGS_EVENT_ID);
@@ -52,10 +65,24 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
                     row.getField(Schemas.LOGS_LOG_STREAM), row.getField(Schemas.LOGS_MESSAGE));
         }
         if ("cloudtrail".equals(row.getField(Schemas.LOGS_LOG_TYPE))) {
-            return eventId;
+            return digest(eventId);
         }
-        return row.getField(Schemas.LOGS_ACCOUNT) + "|" + row.getField(Schemas.LOGS_LOG_GROUP) + "|"
-                + row.getField(Schemas.LOGS_LOG_STREAM) + "|" + eventId;
+        return digest(row.getField(Schemas.LOGS_ACCOUNT) + "|" + row.getField(Schemas.LOGS_LOG_GROUP) + "|"
+                + row.getField(Schemas.LOGS_LOG_STREAM) + "|" + eventId);
+    }
+
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    });
+
+    /** The first 128 bits of the text's SHA-256, in unpadded base64 (22 characters). */
+    static String digest(String identity) {
+        byte[] hash = SHA_256.get().digest(identity.getBytes(StandardCharsets.UTF_8));
+        return Base64.getEncoder().withoutPadding().encodeToString(Arrays.copyOf(hash, 16));
     }
 
     /** @param ttl how long an id is remembered; zero turns deduplication off (late events are still counted) */

@@ -37,18 +37,21 @@ class DurableStateTest {
         cluster.setString("state.checkpoints.dir", "s3://managed/checkpoints"); // the deprecated key counts too
         cluster.set(StateBackendOptions.STATE_BACKEND, "hashmap");
         cluster.setString("state.backend.rocksdb.writebuffer.size", "32mb");
+        cluster.setString("state.backend.rocksdb.use-bloom-filter", "false");
         assertThat(DurableState.settings(cluster, Optional.empty()).toMap()).isEmpty();
     }
 
     @Test
-    void rocksDbChosenByThePlatformGetsSmallWriteBuffers() {
+    void rocksDbChosenByThePlatformGetsSmallWriteBuffersAndBloomFilters() {
         // Managed Flink: storage and RocksDB are the platform's; the job's many column families
-        // still need write buffers small enough to share a slot's managed memory.
+        // still need write buffers small enough to share a slot's managed memory, and the dedup's
+        // lookups of new ids bloom filters.
         Configuration managed = new Configuration();
         managed.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "s3://managed/checkpoints");
         managed.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         assertThat(DurableState.settings(managed, Optional.empty()).toMap())
-                .containsExactly(java.util.Map.entry("state.backend.rocksdb.writebuffer.size", "4 mb"));
+                .containsOnly(java.util.Map.entry("state.backend.rocksdb.writebuffer.size", "4 mb"),
+                        java.util.Map.entry("state.backend.rocksdb.use-bloom-filter", "true"));
     }
 
     @Test

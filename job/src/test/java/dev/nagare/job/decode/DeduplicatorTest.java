@@ -91,6 +91,41 @@ class DeduplicatorTest {
         assertThat(harness.numEventTimeTimers() + harness.numProcessingTimeTimers()).isZero(); // TTL, not timers
     }
 
+    /** The stored identity is a fixed-length digest, the same on every JVM and release (SHA-256). */
+    @Test
+    void theKeyIsADigestOfTheIdentity() {
+        assertThat(Deduplicator.digest("abc")).isEqualTo("ungWv48Bz+pBQUDeXa4iIw"); // first 16 bytes of SHA-256("abc")
+        Row row = event("3788273982347287342834792837498237498723984723984729837", T0);
+        assertThat(Deduplicator.key(row)).hasSize(22)
+                .isEqualTo(Deduplicator.digest("111122223333|/ecs/orders|web/1|3788273982347287342834792837498237498723984723984729837"));
+        Row trail = event("6d4f2c1e-0b8a-4c3e-9f2d-1a2b3c4d5e6f", T0);
+        trail.setField(Schemas.LOGS_LOG_TYPE, "cloudtrail");
+        Row otherTrail = event("6d4f2c1e-0b8a-4c3e-9f2d-1a2b3c4d5e6f", T0);
+        otherTrail.setField(Schemas.LOGS_LOG_TYPE, "cloudtrail");
+        otherTrail.setField(Schemas.LOGS_LOG_GROUP, "/aws/cloudtrail/org-trail");
+        assertThat(Deduplicator.key(trail)).isEqualTo(Deduplicator.key(otherTrail)); // eventID is global
+    }
+
+    /** State written when the key was the identity's text still restores; those ids expire as usual. */
+    @Test
+    void aSnapshotWithTextKeysRestores() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> before = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new Deduplicator(TTL)),
+                row -> "111122223333|/ecs/orders|web/1|" + row.getField(Schemas.LOGS_EVENT_ID), Types.STRING);
+        harnesses.add(before);
+        before.setStateTtlProcessingTime(T0);
+        before.open();
+        before.processElement(event("e1", T0), T0);
+        OperatorSubtaskState snapshot = before.snapshot(1, T0);
+
+        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> restored = harness(TTL, snapshot);
+        assertThat(restored.numKeyedStateEntries()).isEqualTo(1);
+        restored.processElement(event("e2", T0), T0);
+        restored.processElement(event("e2", T0), T0);
+        assertThat(ids(restored)).containsExactly("e2");
+        assertThat(restored.numKeyedStateEntries()).isEqualTo(2);
+    }
+
     /** The same id from another stream is another event: CloudWatch ids are unique per stream only. */
     @Test
     void theSameIdInAnotherStreamIsKept() throws Exception {
