@@ -71,7 +71,7 @@ public final class PipelineBenchmark {
 
     public static void main(String[] args) throws Exception {
         run(args.length > 0 ? Long.parseLong(args[0]) : 120_000, args.length > 1 ? Integer.parseInt(args[1]) : 2,
-                args.length > 2 ? List.of(args[2].split(",")) : List.of("hashmap", "rocksdb"), System.out);
+                args.length > 2 ? List.of(args[2].split(",")) : List.of("hashmap", "rocksdb"), Map.of(), System.out);
     }
 
     /**
@@ -79,12 +79,15 @@ public final class PipelineBenchmark {
      *
      * @param backends Flink state backends to measure the job on: {@code hashmap} (heap) and/or
      *        {@code rocksdb} (with incremental checkpoints, as on Managed Flink)
+     * @param flinkSettings Flink settings of every run, over the benchmark's (to measure what one changes)
      */
-    public static void run(long records, int parallelism, List<String> backends, PrintStream out) throws Exception {
+    public static void run(long records, int parallelism, List<String> backends, Map<String, String> flinkSettings,
+            PrintStream out) throws Exception {
         long n = Math.max(parallelism, records / parallelism * parallelism); // whole shards
         long tenth = Math.max(parallelism, n / 10 / parallelism * parallelism);
-        out.printf("Java %s, %d cores, parallelism %d; generating %,d records...%n",
-                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), parallelism, n);
+        out.printf("Java %s, %d cores, parallelism %d%s; generating %,d records...%n",
+                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), parallelism,
+                flinkSettings.isEmpty() ? "" : ", Flink settings " + flinkSettings, n);
         byte[][] all = new byte[(int) n][];
         long expected = 0;
         long expectedTenth = 0;
@@ -107,9 +110,9 @@ public final class PipelineBenchmark {
                 floor.events / floor.cpuSeconds, floor.cpuSeconds * 1e6 / floor.events);
 
         for (String backend : backends) {
-            run(first, expectedTenth, parallelism, backend); // warm-up: JIT, class loading, the planner
-            Run small = run(first, expectedTenth, parallelism, backend);
-            Run full = run(all, expected, parallelism, backend);
+            run(first, expectedTenth, parallelism, backend, flinkSettings); // warm-up: JIT, class loading, the planner
+            Run small = run(first, expectedTenth, parallelism, backend, flinkSettings);
+            Run full = run(all, expected, parallelism, backend, flinkSettings);
             double cpu = full.cpuSeconds - small.cpuSeconds;
             double wall = full.seconds - small.seconds;
             long events = full.events - small.events;
@@ -187,7 +190,8 @@ public final class PipelineBenchmark {
     }
 
     /** One job over the records; checks it counted every event. */
-    private static Run run(byte[][] records, long expected, int parallelism, String backend) throws Exception {
+    private static Run run(byte[][] records, long expected, int parallelism, String backend, Map<String, String> flinkSettings)
+            throws Exception {
         Path lake = Files.createTempDirectory("nagare-bench");
         Path checkpoints = Files.createTempDirectory("nagare-bench-checkpoints");
         String runId = UUID.randomUUID().toString();
@@ -205,6 +209,7 @@ public final class PipelineBenchmark {
                 flink.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
                 flink.addAll(DurableState.rocksDbTuning(flink)); // as the job sets it
             }
+            flinkSettings.forEach(flink::setString);
             productionMemory(flink, parallelism);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, flink);
             env.enableCheckpointing(10_000);

@@ -53,13 +53,13 @@ public final class BenchCommand implements Callable<Integer> {
     long outOfOrdernessMillis = 1000;
 
     @Option(names = "--flink", paramLabel = "KEY=VALUE",
-            description = "With --latency: a Flink setting for the run, e.g. execution.buffer-timeout.interval=10ms (repeatable).")
+            description = "A Flink setting for every run, over the benchmark's, e.g. taskmanager.memory.managed.size=4g (repeatable).")
     Map<String, String> flink = new LinkedHashMap<>();
 
     @Override
     public Integer call() throws Exception {
         if (!latency) {
-            PipelineBenchmark.run(records, parallelism, backends, nagare.out);
+            PipelineBenchmark.run(records, parallelism, backends, flink, nagare.out);
             return Nagare.OK;
         }
         if (rate < 1 || durationSeconds < 40 || outOfOrdernessMillis < 0) {
