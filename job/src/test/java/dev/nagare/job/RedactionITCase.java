@@ -152,7 +152,10 @@ class RedactionITCase {
     void alertsAndTheirWebhookAndLambdaBodiesCarryMaskedText() throws Exception {
         // db_privilege_change fires on the corpus' CREATE/ALTER USER, SET PASSWORD and GRANT lines.
         List<String> summaries = lake.lines("SELECT summary FROM alerts WHERE rule_id = 'db_privilege_change'");
-        assertThat(summaries).isNotEmpty().anySatisfy(s -> assertThat(s).contains("BY *****"));
+        // Which statement an incident's page quotes is its first match to arrive, and the order
+        // between events of one host from two dedup subtasks is not fixed: any masked one will do
+        // (every table, secrets included, is checked in noSecretIsInAnyTableDeadLettersIncluded).
+        assertThat(summaries).isNotEmpty().anySatisfy(s -> assertThat(s).containsPattern("(BY|PASSWORD|=) \\*{5}"));
         List<HttpStub.Request> requests = server.requests();
         List<HttpStub.Request> webhook = requests.stream().filter(r -> r.path.startsWith("/services/")).collect(Collectors.toList());
         List<HttpStub.Request> lambda = requests.stream().filter(r -> r.path.startsWith("/2015-03-31/functions/")).collect(Collectors.toList());
