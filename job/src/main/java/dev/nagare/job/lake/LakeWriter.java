@@ -10,6 +10,7 @@ import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -56,6 +57,10 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
         this.stagingDir = stagingDir;
         this.targetBytes = targetBytes;
         this.compression = compression;
+        // An operator of its own is the head of a chain unless it says otherwise: the writer of
+        // every event would get each row over the network (serialized, copied and read back in
+        // another thread) instead of from the operator before it.
+        setChainingStrategy(ChainingStrategy.ALWAYS);
     }
 
     @Override

@@ -50,7 +50,7 @@ public final class RuleCompiler {
      * @param logs the stream the {@code logs} view was made from: where each rule's uids stop
      * @param defaultStateTtl the state TTL of rules without a {@code state-ttl} header
      */
-    public static DataStream<Row> translate(StreamTableEnvironment tEnv, List<Rule> rules, DataStream<Row> logs,
+    public static DataStream<Row> translate(StreamTableEnvironment tEnv, List<Rule> rules, DataStream<?> logs,
                                             Duration defaultStateTtl) {
         DataStream<Row> union = null;
         for (Rule rule : rules) {
@@ -61,7 +61,7 @@ public final class RuleCompiler {
     }
 
     /** One rule's alerts, translated with the rule's state TTL, its operators carrying {@link #uidPrefix} uids. */
-    public static DataStream<Row> translate(StreamTableEnvironment tEnv, Rule rule, DataStream<Row> logs,
+    public static DataStream<Row> translate(StreamTableEnvironment tEnv, Rule rule, DataStream<?> logs,
                                             Duration defaultStateTtl) {
         Duration ttl = rule.stateTtl(defaultStateTtl);
         Table alerts = wrap(plan(tEnv, rule), rule);
