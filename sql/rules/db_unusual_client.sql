@@ -13,9 +13,11 @@
 -- param.min_history: 20
 --
 -- Fires on the connection itself. Constant cost per event: each (user, host) pair keeps only its
--- last connection and each user a count (ROWS OVER windows; a RANGE over the lookback would rescan
--- the lookback's events on every timer). A pair with no earlier connection, or whose previous one
--- is older than the lookback, is unusual. State of a pair or user idle for the state TTL is dropped.
+-- last two connection times and each user a count (OVER windows from UNBOUNDED PRECEDING keep one
+-- accumulator per key; a RANGE over the lookback would rescan the lookback's events on every
+-- timer, and a bounded ROWS frame lists its state on every event). A pair with no earlier
+-- connection, or whose previous one is older than the lookback, is unusual. State of a pair or
+-- user idle for the state TTL is dropped.
 SELECT
     account,
     CONCAT(db_user, '@', db_client_host) AS group_key,
@@ -32,17 +34,14 @@ FROM (
                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS user_connections
     FROM (
         SELECT *,
-               -- This connection and the pair's one before (ties on one timestamp are ordered, so
-               -- only one of them is the pair's first): 1 row is a first connection, else the
-               -- minimum is the previous connection's time.
-               COUNT(*) OVER (PARTITION BY account, db_user, db_client_host ORDER BY event_time
-                              ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pair_rows,
-               MIN(CAST(event_time AS TIMESTAMP(3))) OVER (PARTITION BY account, db_user, db_client_host ORDER BY event_time
-                              ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pair_previous
+               -- The pair's connection before this one, null for its first. Rows that share a
+               -- timestamp are steps of their own (ROWS), so only one of them is the first.
+               PREVIOUS_TIME(CAST(event_time AS TIMESTAMP(3))) OVER (PARTITION BY account, db_user, db_client_host
+                              ORDER BY event_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS pair_previous
         FROM logs
         WHERE log_type IN ('mysql_audit', 'postgres_audit') AND db_operation = 'CONNECT'
           AND db_user IS NOT NULL AND db_client_host IS NOT NULL
     )
 )
-WHERE (pair_rows = 1 OR pair_previous < CAST(event_time AS TIMESTAMP(3)) - INTERVAL '${lookback_days}' DAY)
+WHERE (pair_previous IS NULL OR pair_previous < CAST(event_time AS TIMESTAMP(3)) - INTERVAL '${lookback_days}' DAY)
   AND user_connections > ${min_history}

@@ -24,6 +24,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -71,6 +72,9 @@ public final class Lake {
         /** True: a partition is complete once the watermark passes its start plus the delay; false: at every commit. */
         final boolean eventTimeCommit;
         final Duration commitDelay;
+        /** Indexes of the partition keys among the columns (-1: derived from the time), found on first use. */
+        private transient int[] keyFields;
+        private transient int timeField;
 
         LakeTable(String name, DataType rowType, List<String> partitionKeys, String timeColumn, boolean eventTimeCommit,
                   Duration commitDelay) {
@@ -105,6 +109,37 @@ public final class Lake {
                 fields.add(full.getFields().get(i));
             }
             return new RowType(fields);
+        }
+
+        /**
+         * What decides a row's partition, without building its path: each partition column's
+         * value, and the hour (or the day, without {@code hr}) of the row's time for {@code dt}
+         * and {@code hr}. Rows with equal keys have the same {@link #partitionOf}; a writer
+         * builds the path (date formatting, escaping) once per file instead of once per row.
+         */
+        List<Object> partitionKey(Row row) {
+            if (keyFields == null) {
+                List<String> columns = columns();
+                keyFields = partitionKeys.stream().mapToInt(columns::indexOf).toArray();
+                timeField = columns.indexOf(timeColumn);
+            }
+            Object[] key = new Object[keyFields.length];
+            for (int i = 0; i < keyFields.length; i++) {
+                key[i] = keyFields[i] >= 0 ? row.getField(keyFields[i]) : timeBucket(row.getField(timeField));
+            }
+            return Arrays.asList(key);
+        }
+
+        private Long timeBucket(Object time) {
+            long seconds;
+            if (time instanceof Instant) {
+                seconds = ((Instant) time).getEpochSecond();
+            } else if (time instanceof LocalDateTime) {
+                seconds = ((LocalDateTime) time).toEpochSecond(ZoneOffset.UTC);
+            } else {
+                return null;
+            }
+            return Math.floorDiv(seconds, partitionKeys.contains("hr") ? 3600L : 86400L);
         }
 
         /** The partition of a row, e.g. {@code log_type=app/dt=2024-06-01/hr=23}. */

@@ -43,7 +43,7 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
     private final long targetBytes;
     private final LakeCompression compression;
 
-    private transient Map<String, OpenFile> open;
+    private transient Map<List<Object>, OpenFile> open;
     private transient List<LakeFile> finished;
     private transient DataStructureConverter<Object, Object> converter;
     private transient BulkWriter.Factory<RowData> factory;
@@ -92,10 +92,10 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
     @Override
     public void processElement(StreamRecord<Row> element) throws Exception {
         Row row = element.getValue();
-        String partition = table.partitionOf(row);
+        List<Object> partition = table.partitionKey(row);
         OpenFile file = open.get(partition);
         if (file == null) {
-            file = new OpenFile(partition, table.readyAtMillis(row));
+            file = new OpenFile(table.partitionOf(row), table.readyAtMillis(row));
             open.put(partition, file);
         }
         file.write((RowData) converter.toInternal(row));

@@ -13,5 +13,6 @@ public final class NagareFunctions {
                     AlertIdFunction.NAME, AlertIdFunction.class,
                     RedactFunction.NAME, RedactFunction.class,
                     SqlVerbFunction.NAME, SqlVerbFunction.class,
-                    SqlTablesFunction.NAME, SqlTablesFunction.class);
+                    SqlTablesFunction.NAME, SqlTablesFunction.class,
+                    PreviousTimeFunction.NAME, PreviousTimeFunction.class);
 }

@@ -28,6 +28,23 @@ class FunctionsTest {
     }
 
     @Test
+    void previousTimeIsTheRowBeforeAndNullOnTheFirst() {
+        PreviousTimeFunction previous = new PreviousTimeFunction();
+        PreviousTimeFunction.Times acc = previous.createAccumulator();
+        assertThat(previous.getValue(acc)).isNull();
+        previous.accumulate(acc, T0);
+        assertThat(previous.getValue(acc)).as("first row").isNull();
+        previous.accumulate(acc, T0);
+        assertThat(previous.getValue(acc)).as("a tie: the row before, not null").isEqualTo(T0);
+        previous.accumulate(acc, null);
+        assertThat(previous.getValue(acc)).isEqualTo(T0);
+        previous.accumulate(acc, T0.plusDays(8));
+        assertThat(previous.getValue(acc)).as("a row with a null time is still the row before").isNull();
+        previous.accumulate(acc, T0.plusDays(9));
+        assertThat(previous.getValue(acc)).isEqualTo(T0.plusDays(8));
+    }
+
+    @Test
     void nullInNullOut() {
         assertThat(verb.eval(null)).isNull();
         assertThat(tables.eval(null)).isNull();
