@@ -41,13 +41,14 @@ final class ParquetFiles {
     }
 
     /**
-     * Text columns whose values are (nearly) all different: no dictionary. A dictionary of them
-     * grows until it passes its page size and Parquet then re-encodes the whole column chunk
-     * plainly; the hashing, lookups and that re-encoding were a quarter of the lake's CPU in a
-     * profile. The times keep theirs: every event of a record shares its ingest time, and many
-     * events share a millisecond, so a dictionary makes those columns smaller.
+     * Ids, whose values are all different: no dictionary. A dictionary of them grows until it
+     * passes its page size and Parquet then re-encodes the column chunk plainly; the hashing,
+     * lookups and that re-encoding were a quarter of the lake's CPU in a profile. Every other
+     * column keeps its dictionary: levels, services and log groups repeat, every event of a
+     * record shares its ingest time, and messages repeat more than they differ (without a
+     * dictionary for messages the lake grew from 10.9% to 11.6% of the raw JSON).
      */
-    static final Set<String> WITHOUT_DICTIONARY = Set.of("event_id", "message", "request_id", "trace_id");
+    static final Set<String> WITHOUT_DICTIONARY = Set.of("event_id", "request_id", "trace_id");
 
     static BulkWriter.Factory<RowData> writerFactory(RowType fileType, LakeCompression compression) {
         Configuration conf = hadoopConf(compression);
