@@ -4,6 +4,7 @@ import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.decode.DecodeFunction;
 import dev.nagare.job.schema.Schemas;
+import dev.nagare.udf.functions.NagareFunctions;
 import dev.nagare.udf.parse.NormalizedEvent;
 
 import dev.nagare.job.source.RecordSource;
@@ -14,6 +15,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
 import org.apache.flink.streaming.api.operators.SimpleOperatorFactory;
 import org.apache.flink.streaming.api.transformations.OneInputTransformation;
+import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
 import org.apache.flink.table.runtime.functions.KeyedProcessFunctionWithCleanupState;
@@ -42,6 +44,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import static org.apache.flink.table.api.Expressions.sourceWatermark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -79,6 +82,44 @@ class RuleCompilerTest {
         }
         // ... and not beyond: the shared conversion keeps its own.
         assertThat(logs.getTransformation().getUid()).isEqualTo("logs-as-table-rows");
+    }
+
+    /**
+     * Snapshots taken while the {@code logs} view read the stream of {@code Row} directly map each
+     * rule's state by uid: whichever the view reads, every rule must plan to the same operators
+     * under the same uids.
+     */
+    @Test
+    void rulesKeepTheirOperatorsAndUidsWhetherTheViewReadsRowsOrRowData() {
+        List<Rule> rules = RuleLoader.load(NagareConfig.defaults());
+        Map<String, String> overRowData = ruleOperators(rules, true);
+        assertThat(overRowData).hasSizeGreaterThan(rules.size() * 2);
+        assertThat(overRowData).isEqualTo(ruleOperators(rules, false));
+    }
+
+    /** Each rule operator's uid and its name with numbers blanked (the planner numbers its nodes). */
+    private static Map<String, String> ruleOperators(List<Rule> rules, boolean rowData) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
+        DataStream<Row> rows = env.fromData(DecodeFunction.LOG_ROW_TYPE, Schemas.logRow(new NormalizedEvent()));
+        DataStream<?> logs;
+        if (rowData) {
+            logs = NagarePipeline.registerSqlEnvironment(tEnv, rows);
+        } else {
+            // The view as it was registered before: straight from the stream of Row.
+            NagareFunctions.ALL.forEach(tEnv::createTemporarySystemFunction);
+            tEnv.createTemporaryView("logs", tEnv.fromDataStream(rows, Schema.newBuilder()
+                    .fromRowDataType(Schemas.LOGS).watermark("event_time", sourceWatermark()).build()));
+            logs = rows;
+        }
+        DataStream<Row> alerts = RuleCompiler.translate(tEnv, rules, logs, DAY);
+        Map<String, String> operators = new java.util.TreeMap<>();
+        for (Transformation<?> t : all(List.of(alerts.getTransformation()))) {
+            if (t.getUid() != null && t.getUid().startsWith("rule-")) {
+                operators.put(t.getUid(), t.getName().replaceAll("\\d+", "N"));
+            }
+        }
+        return operators;
     }
 
     @Test
