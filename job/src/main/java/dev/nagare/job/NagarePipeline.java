@@ -200,7 +200,7 @@ public final class NagarePipeline {
 
         DataStream<RowData> logs = registerSqlEnvironment(tEnv, events);
 
-        lake.write(events, Lake.LOGS_TABLE);
+        lake.writeInternal(logs, Lake.LOGS_TABLE);
         lake.write(deadLetters, Lake.DEAD_LETTER_TABLE);
         // The rollup and each rule are translated on their own, with uids that depend only on
         // their own SQL (StableUids), so their state survives changes to the other rules.

@@ -12,6 +12,9 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.flink.types.Row;
 
@@ -75,6 +78,7 @@ public final class Lake {
         /** Indexes of the partition keys among the columns (-1: derived from the time), found on first use. */
         private transient int[] keyFields;
         private transient int timeField;
+        private transient RowData.FieldGetter[] keyGetters;
 
         LakeTable(String name, DataType rowType, List<String> partitionKeys, String timeColumn, boolean eventTimeCommit,
                   Duration commitDelay) {
@@ -118,16 +122,45 @@ public final class Lake {
          * builds the path (date formatting, escaping) once per file instead of once per row.
          */
         List<Object> partitionKey(Row row) {
-            if (keyFields == null) {
-                List<String> columns = columns();
-                keyFields = partitionKeys.stream().mapToInt(columns::indexOf).toArray();
-                timeField = columns.indexOf(timeColumn);
-            }
+            index();
             Object[] key = new Object[keyFields.length];
             for (int i = 0; i < keyFields.length; i++) {
                 key[i] = keyFields[i] >= 0 ? row.getField(keyFields[i]) : timeBucket(row.getField(timeField));
             }
             return Arrays.asList(key);
+        }
+
+        /** The same key for the row in the planner's form: equal to the key of the same row as a {@link Row}. */
+        List<Object> partitionKey(RowData row) {
+            index();
+            Object[] key = new Object[keyFields.length];
+            for (int i = 0; i < keyFields.length; i++) {
+                if (keyFields[i] >= 0) {
+                    Object value = keyGetters[i].getFieldOrNull(row);
+                    // Text as String, as the Row holds it; the planner's strings keep the String they came from.
+                    key[i] = value instanceof StringData ? value.toString() : value;
+                } else if (row.isNullAt(timeField)) {
+                    key[i] = null;
+                } else {
+                    long millis = row.getTimestamp(timeField, 3).getMillisecond();
+                    key[i] = Math.floorDiv(Math.floorDiv(millis, 1000L), partitionKeys.contains("hr") ? 3600L : 86400L);
+                }
+            }
+            return Arrays.asList(key);
+        }
+
+        private void index() {
+            if (keyFields == null) {
+                List<String> columns = columns();
+                List<LogicalType> types = ((RowType) rowType.getLogicalType()).getChildren();
+                int[] fields = partitionKeys.stream().mapToInt(columns::indexOf).toArray();
+                keyGetters = new RowData.FieldGetter[fields.length];
+                for (int i = 0; i < fields.length; i++) {
+                    keyGetters[i] = fields[i] < 0 ? null : RowData.createFieldGetter(types.get(fields[i]), fields[i]);
+                }
+                timeField = columns.indexOf(timeColumn);
+                keyFields = fields;
+            }
         }
 
         private Long timeBucket(Object time) {
@@ -235,6 +268,20 @@ public final class Lake {
      * Call {@link #commit()} once every table is written.
      */
     public void write(DataStream<Row> rows, LakeTable table) {
+        writeAny(rows, table);
+    }
+
+    /**
+     * Writes rows already in the planner's form (the {@code logs} view's input), with no
+     * conversion of their own.
+     */
+    public void writeInternal(DataStream<RowData> rows, LakeTable table) {
+        writeAny(rows, table);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void writeAny(DataStream<?> input, LakeTable table) {
+        DataStream<Object> rows = (DataStream<Object>) input;
         SingleOutputStreamOperator<LakeFile> files = rows.transform("lake-write-" + table.name, TypeInformation.of(LakeFile.class),
                         new LakeWriter(table, root() + "/" + STAGING, settings.rollingFileBytes, settings.compression))
                 .uid("lake-write-" + table.name);

@@ -35,7 +35,7 @@ import java.util.UUID;
  * checkpoint is taken, so the writer keeps no state: after a restore, rows are replayed from the
  * source and written again, and what an abandoned attempt left in staging is never committed.
  */
-final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneInputStreamOperator<Row, LakeFile>, BoundedOneInput {
+final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneInputStreamOperator<Object, LakeFile>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
 
     private final Lake.LakeTable table;
@@ -90,15 +90,20 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
     }
 
     @Override
-    public void processElement(StreamRecord<Row> element) throws Exception {
-        Row row = element.getValue();
-        List<Object> partition = table.partitionKey(row);
+    public void processElement(StreamRecord<Object> element) throws Exception {
+        // Rows of Flink's Row type, or already in the planner's form (no conversion then).
+        Object value = element.getValue();
+        boolean internal = value instanceof RowData;
+        List<Object> partition = internal ? table.partitionKey((RowData) value) : table.partitionKey((Row) value);
+        RowData row = internal ? (RowData) value : (RowData) converter.toInternal(value);
         OpenFile file = open.get(partition);
         if (file == null) {
-            file = new OpenFile(table.partitionOf(row), table.readyAtMillis(row));
+            // Once per file: the path and commit time from the row as a Row.
+            Row external = internal ? (Row) converter.toExternal(row) : (Row) value;
+            file = new OpenFile(table.partitionOf(external), table.readyAtMillis(external));
             open.put(partition, file);
         }
-        file.write((RowData) converter.toInternal(row));
+        file.write(row);
         rowsWritten.inc();
         if (file.out.getPos() >= targetBytes) {
             open.remove(partition);

@@ -64,8 +64,8 @@ class LakeCommitterTest {
         return Schemas.logRow(e);
     }
 
-    private OneInputStreamOperatorTestHarness<Row, LakeFile> writer() throws Exception {
-        OneInputStreamOperatorTestHarness<Row, LakeFile> writer = new OneInputStreamOperatorTestHarness<>(
+    private OneInputStreamOperatorTestHarness<Object, LakeFile> writer() throws Exception {
+        OneInputStreamOperatorTestHarness<Object, LakeFile> writer = new OneInputStreamOperatorTestHarness<>(
                 new LakeWriter(Lake.LOGS_TABLE, lake.toUri() + "/" + Lake.STAGING, FILE_BYTES, LakeCompression.SNAPPY));
         harnesses.add(writer);
         writer.open();
@@ -86,7 +86,7 @@ class LakeCommitterTest {
     }
 
     /** Writes the rows, then does what a checkpoint barrier does: the writer flushes, the committer snapshots. */
-    private static OperatorSubtaskState checkpoint(long id, OneInputStreamOperatorTestHarness<Row, LakeFile> writer,
+    private static OperatorSubtaskState checkpoint(long id, OneInputStreamOperatorTestHarness<Object, LakeFile> writer,
                                                    OneInputStreamOperatorTestHarness<LakeFile, Void> committer,
                                                    Row... rows) throws Exception {
         for (Row row : rows) {
@@ -121,7 +121,7 @@ class LakeCommitterTest {
 
     @Test
     void filesBecomeVisibleWhenTheirCheckpointCompletesAndStagingEmpties() throws Exception {
-        OneInputStreamOperatorTestHarness<Row, LakeFile> writer = writer();
+        OneInputStreamOperatorTestHarness<Object, LakeFile> writer = writer();
         OneInputStreamOperatorTestHarness<LakeFile, Void> committer = committer(null);
         checkpoint(1, writer, committer, event("e1", T0), event("e2", T0 + 1_000));
 
@@ -139,7 +139,7 @@ class LakeCommitterTest {
 
     @Test
     void aRestoreFromAnOlderCheckpointTakesBackWhatLaterOnesCommitted() throws Exception {
-        OneInputStreamOperatorTestHarness<Row, LakeFile> writer = writer();
+        OneInputStreamOperatorTestHarness<Object, LakeFile> writer = writer();
         OneInputStreamOperatorTestHarness<LakeFile, Void> committer = committer(null);
         OperatorSubtaskState first = checkpoint(RESTORED, writer, committer, event("e1", T0));
         committer.notifyOfCompletedCheckpoint(RESTORED);
@@ -155,7 +155,7 @@ class LakeCommitterTest {
     /** Files of a checkpoint that had not completed when the snapshot was taken are committed on restore. */
     @Test
     void aRestoreCommitsTheFilesOfItsOwnCheckpoint() throws Exception {
-        OneInputStreamOperatorTestHarness<Row, LakeFile> writer = writer();
+        OneInputStreamOperatorTestHarness<Object, LakeFile> writer = writer();
         OneInputStreamOperatorTestHarness<LakeFile, Void> committer = committer(null);
         OperatorSubtaskState snapshot = checkpoint(RESTORED, writer, committer, event("e1", T0), event("e2", T0));
         assertThat(committedRows()).isZero();

@@ -3,6 +3,9 @@ package dev.nagare.job.lake;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.parse.NormalizedEvent;
 
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.conversion.DataStructureConverter;
+import org.apache.flink.table.data.conversion.DataStructureConverters;
 import org.apache.flink.types.Row;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +42,20 @@ class LakeTableTest {
         assertThat(Lake.LOGS_TABLE.partitionKey(event("app", "2024-06-01T23:00:00Z")))
                 .isEqualTo(Lake.LOGS_TABLE.partitionKey(event("app", "2024-06-01T23:59:59.999Z")))
                 .isNotEqualTo(Lake.LOGS_TABLE.partitionKey(event("app", "2024-06-02T00:00:00Z")));
+    }
+
+    @Test
+    void aRowInThePlannersFormHasTheSameKeyAsTheRow() {
+        DataStructureConverter<Object, Object> converter = DataStructureConverters.getConverter(Schemas.LOGS);
+        converter.open(getClass().getClassLoader());
+        for (String logType : new String[] {"app", null, "", "a/b=c", "日本"}) {
+            for (String time : new String[] {"2024-06-01T23:59:59.999Z", "2024-06-02T00:00:00Z", "1969-12-31T23:30:00Z"}) {
+                Row row = event(logType, time);
+                RowData internal = (RowData) converter.toInternal(row);
+                assertThat(Lake.LOGS_TABLE.partitionKey(internal)).as("%s at %s", logType, time)
+                        .isEqualTo(Lake.LOGS_TABLE.partitionKey(row));
+            }
+        }
     }
 
     private static void assertSplitsLikePaths(Lake.LakeTable table, List<Row> rows) {
