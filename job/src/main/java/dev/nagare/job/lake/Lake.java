@@ -16,6 +16,7 @@ import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.RowType;
+import org.apache.flink.table.types.logical.utils.LogicalTypeChecks;
 import org.apache.flink.types.Row;
 
 import java.io.IOException;
@@ -77,8 +78,10 @@ public final class Lake {
         final Duration commitDelay;
         /** Indexes of the partition keys among the columns (-1: derived from the time), found on first use. */
         private transient int[] keyFields;
-        private transient int timeField;
         private transient RowData.FieldGetter[] keyGetters;
+        private transient int timeField;
+        private transient int timePrecision;
+        private transient long bucketMillis;
 
         LakeTable(String name, DataType rowType, List<String> partitionKeys, String timeColumn, boolean eventTimeCommit,
                   Duration commitDelay) {
@@ -117,33 +120,25 @@ public final class Lake {
 
         /**
          * What decides a row's partition, without building its path: each partition column's
-         * value, and the hour (or the day, without {@code hr}) of the row's time for {@code dt}
-         * and {@code hr}. Rows with equal keys have the same {@link #partitionOf}; a writer
-         * builds the path (date formatting, escaping) once per file instead of once per row.
+         * value (text as a String), and the hour (or the day, without {@code hr}) of the row's
+         * time for {@code dt} and {@code hr}. Rows with equal keys have the same
+         * {@link #partitionOf}; a writer builds the path (date formatting, escaping) once per
+         * file instead of once per row. Read from the planner's form of the row, which the
+         * writer has for every row (it is what Parquet is written from).
          */
-        List<Object> partitionKey(Row row) {
-            index();
-            Object[] key = new Object[keyFields.length];
-            for (int i = 0; i < keyFields.length; i++) {
-                key[i] = keyFields[i] >= 0 ? row.getField(keyFields[i]) : timeBucket(row.getField(timeField));
-            }
-            return Arrays.asList(key);
-        }
-
-        /** The same key for the row in the planner's form: equal to the key of the same row as a {@link Row}. */
         List<Object> partitionKey(RowData row) {
             index();
             Object[] key = new Object[keyFields.length];
             for (int i = 0; i < keyFields.length; i++) {
                 if (keyFields[i] >= 0) {
                     Object value = keyGetters[i].getFieldOrNull(row);
-                    // Text as String, as the Row holds it; the planner's strings keep the String they came from.
+                    // The planner's strings made from a Row keep the String they came from.
                     key[i] = value instanceof StringData ? value.toString() : value;
                 } else if (row.isNullAt(timeField)) {
                     key[i] = null;
                 } else {
-                    long millis = row.getTimestamp(timeField, 3).getMillisecond();
-                    key[i] = Math.floorDiv(Math.floorDiv(millis, 1000L), partitionKeys.contains("hr") ? 3600L : 86400L);
+                    long millis = row.getTimestamp(timeField, timePrecision).getMillisecond();
+                    key[i] = Math.floorDiv(millis, bucketMillis);
                 }
             }
             return Arrays.asList(key);
@@ -159,20 +154,10 @@ public final class Lake {
                     keyGetters[i] = fields[i] < 0 ? null : RowData.createFieldGetter(types.get(fields[i]), fields[i]);
                 }
                 timeField = columns.indexOf(timeColumn);
+                timePrecision = LogicalTypeChecks.getPrecision(types.get(timeField));
+                bucketMillis = partitionKeys.contains("hr") ? 3_600_000L : 86_400_000L;
                 keyFields = fields;
             }
-        }
-
-        private Long timeBucket(Object time) {
-            long seconds;
-            if (time instanceof Instant) {
-                seconds = ((Instant) time).getEpochSecond();
-            } else if (time instanceof LocalDateTime) {
-                seconds = ((LocalDateTime) time).toEpochSecond(ZoneOffset.UTC);
-            } else {
-                return null;
-            }
-            return Math.floorDiv(seconds, partitionKeys.contains("hr") ? 3600L : 86400L);
         }
 
         /** The partition of a row, e.g. {@code log_type=app/dt=2024-06-01/hr=23}. */

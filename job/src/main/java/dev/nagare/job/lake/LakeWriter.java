@@ -94,8 +94,8 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
         // Rows of Flink's Row type, or already in the planner's form (no conversion then).
         Object value = element.getValue();
         boolean internal = value instanceof RowData;
-        List<Object> partition = internal ? table.partitionKey((RowData) value) : table.partitionKey((Row) value);
         RowData row = internal ? (RowData) value : (RowData) converter.toInternal(value);
+        List<Object> partition = table.partitionKey(row);
         OpenFile file = open.get(partition);
         if (file == null) {
             // Once per file: the path and commit time from the row as a Row.
