@@ -22,7 +22,9 @@ SELECT
     JSON_OBJECT('db_user' VALUE db_user, 'db_client_host' VALUE db_client_host, 'failures' VALUE failures,
                 'first_failure' VALUE CAST(first_failure AS STRING), 'success' VALUE CAST(success_time AS STRING)) AS details
 FROM (
-    SELECT * FROM logs
+    -- Only the columns the pattern reads: the matcher keeps every selected column of each event
+    -- in its state until the pattern completes or times out.
+    SELECT account, db_user, db_client_host, db_operation, event_time FROM logs
     WHERE log_type IN ('mysql_audit', 'postgres_audit') AND db_operation IN ('FAILED_CONNECT', 'CONNECT')
 )
 MATCH_RECOGNIZE (

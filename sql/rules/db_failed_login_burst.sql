@@ -25,7 +25,9 @@ SELECT
     JSON_OBJECT('db_client_host' VALUE db_client_host, 'failures' VALUE failures, 'last_user' VALUE db_user,
                 'log_group' VALUE log_group) AS details
 FROM (
-    SELECT *,
+    -- Only the columns the rule reads: every column selected here is shuffled and kept in the
+    -- window's state for each event (SELECT * would carry messages and queries).
+    SELECT account, db_client_host, db_user, log_group, event_time,
            COUNT(*) OVER (PARTITION BY account, db_client_host ORDER BY event_time
                           RANGE BETWEEN INTERVAL '${minutes}' MINUTE PRECEDING AND CURRENT ROW) AS failures
     FROM logs

@@ -29,11 +29,13 @@ SELECT
     JSON_OBJECT('db_user' VALUE db_user, 'db_client_host' VALUE db_client_host, 'db_name' VALUE db_name,
                 'earlier_connections' VALUE user_connections - 1) AS details
 FROM (
-    SELECT *,
+    -- Only the columns the rule reads: every column selected here is shuffled and kept in the
+    -- window's state for each event (SELECT * would carry messages and queries).
+    SELECT account, db_user, db_client_host, db_name, event_time, pair_previous,
            COUNT(*) OVER (PARTITION BY account, db_user ORDER BY event_time
                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS user_connections
     FROM (
-        SELECT *,
+        SELECT account, db_user, db_client_host, db_name, event_time,
                -- The pair's connection before this one, null for its first. Rows that share a
                -- timestamp are steps of their own (ROWS), so only one of them is the first.
                PREVIOUS_TIME(CAST(event_time AS TIMESTAMP(3))) OVER (PARTITION BY account, db_user, db_client_host

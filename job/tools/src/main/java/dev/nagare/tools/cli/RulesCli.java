@@ -9,17 +9,31 @@ import dev.nagare.tools.rules.RuleTestRunner;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.parse.NormalizedEvent;
 
+import org.apache.flink.api.dag.Transformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.transformations.PartitionTransformation;
+import org.apache.flink.table.api.TableException;
+import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.flink.types.Row;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -32,29 +46,67 @@ import java.util.stream.Collectors;
 public final class RulesCli {
     private RulesCli() {}
 
-    /** Plans every rule against the real schema; 1 when any does not compile. */
+    /** Plans and translates every rule against the real schema, with warnings for costly shapes; 1 when any does not compile. */
     public static int validate(List<Rule> rules, PrintStream out) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
-        NagarePipeline.registerSqlEnvironment(tEnv,
+        DataStream<RowData> logs = NagarePipeline.registerSqlEnvironment(tEnv,
                 env.fromData(DecodeFunction.LOG_ROW_TYPE, Schemas.logRow(new NormalizedEvent())));
         int failed = 0;
         for (Rule rule : rules) {
             try {
-                RuleCompiler.plan(tEnv, rule);
+                DataStream<Row> alerts = RuleCompiler.translate(tEnv, rule, logs, Duration.ofDays(1));
                 int cases = RuleTestRunner.casesOf(rule).size();
                 out.println("ok   " + rule.id() + " (" + cases + " test cases)");
                 longOverRanges(rule.sql()).forEach(range -> out.println("warn " + rule.id() + ": OVER window of "
                         + range + " (RANGE ... PRECEDING): every timer rescans the events kept for the range, so its cost per event"
                         + " grows with the traffic in it, on RocksDB most; keep OVER ranges within 1 hour, or use a window"
                         + " aggregation or a MATCH_RECOGNIZE with WITHIN"));
+                int shuffled = logColumnsShuffled(alerts, logs);
+                int all = DataType.getFieldNames(Schemas.LOGS).size();
+                if (shuffled > all / 2) {
+                    out.println("warn " + rule.id() + ": " + shuffled + " of the " + all + " columns of logs are shuffled"
+                            + " and kept in the state of an OVER window, MATCH_RECOGNIZE or join (a SELECT * below it):"
+                            + " select only the columns the rule reads there; messages, queries and attributes make each"
+                            + " event's state many times larger");
+                }
             } catch (RuleException e) {
                 failed++;
                 out.println("FAIL " + e.getMessage());
+            } catch (TableException | ValidationException e) {
+                // Planned but not translatable (an operation streaming SQL does not support here).
+                failed++;
+                out.println("FAIL Rule '" + rule.id() + "' (" + rule.source() + ") cannot run as a stream: " + e.getMessage());
             }
         }
         out.println((rules.size() - failed) + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
+    }
+
+    /**
+     * The most columns of {@code logs} a rule sends through one shuffle, 0 when none. The planner
+     * prunes columns for window aggregates, but not below an OVER window or a MATCH_RECOGNIZE that
+     * reads {@code SELECT *} (only the columns its filter fixes drop out), and what such an operator
+     * receives it keeps in its state.
+     */
+    static int logColumnsShuffled(DataStream<?> alerts, DataStream<?> logs) {
+        List<String> columns = DataType.getFieldNames(Schemas.LOGS);
+        Deque<Transformation<?>> pending = new ArrayDeque<>(List.of(alerts.getTransformation()));
+        Set<Transformation<?>> seen = new HashSet<>();
+        int most = 0;
+        while (!pending.isEmpty()) {
+            Transformation<?> t = pending.pop();
+            if (t == logs.getTransformation() || !seen.add(t)) {
+                continue;
+            }
+            if (t instanceof PartitionTransformation && t.getOutputType() instanceof InternalTypeInfo
+                    && ((InternalTypeInfo<?>) t.getOutputType()).toLogicalType() instanceof RowType) {
+                List<String> shuffled = ((RowType) ((InternalTypeInfo<?>) t.getOutputType()).toLogicalType()).getFieldNames();
+                most = Math.max(most, (int) columns.stream().filter(shuffled::contains).count());
+            }
+            pending.addAll(t.getInputs());
+        }
+        return most;
     }
 
     /** An OVER window's {@code RANGE BETWEEN INTERVAL 'n' UNIT PRECEDING}, with its amount and unit. */

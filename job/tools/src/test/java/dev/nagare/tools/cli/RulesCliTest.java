@@ -57,6 +57,23 @@ class RulesCliTest {
     }
 
     @Test
+    void aRuleThatKeepsWholeEventsInItsWindowStateIsWarnedAbout() throws Exception {
+        Files.writeString(dir.resolve("config.json"),
+                "[{\"PropertyGroupId\":\"rules\",\"PropertyMap\":{\"directory\":\"" + dir.toString().replace("\\", "\\\\") + "\"}}]");
+        String bundled = Files.readString(Path.of("../../sql/rules/db_failed_login_burst.sql"));
+        String columns = "SELECT account, db_client_host, db_user, log_group, event_time,";
+        assertThat(bundled).contains(columns);
+        // The same rule reading SELECT * below its OVER window.
+        Files.writeString(dir.resolve("db_failed_login_burst.sql"), bundled.replace(columns, "SELECT *,"));
+        Files.copy(Path.of("../../sql/rules/db_failed_login_burst.test.json"), dir.resolve("db_failed_login_burst.test.json"));
+        Run run = cli("validate", "--config", dir.resolve("config.json").toString());
+        assertThat(run.output).containsPattern("warn db_failed_login_burst: \\d+ of the \\d+ columns of logs are shuffled and kept in the state")
+                .doesNotContain("FAIL");
+        assertThat(run.output.lines().filter(line -> line.startsWith("warn "))).hasSize(1);
+        assertThat(run.code).isZero();
+    }
+
+    @Test
     void everyBundledCasePasses() throws Exception {
         Run run = cli("test");
         assertThat(run.output)
