@@ -16,7 +16,6 @@ import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleCompiler;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.rules.StableUids;
-import dev.nagare.job.schema.InternalRows;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.udf.functions.NagareFunctions;
@@ -31,7 +30,6 @@ import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
 import org.apache.flink.table.data.RowData;
-import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.flink.types.Row;
 
 import org.slf4j.Logger;
@@ -181,20 +179,20 @@ public final class NagarePipeline {
         if (source.parallelism() > 0) {
             items.setParallelism(source.parallelism());
         }
-        SingleOutputStreamOperator<Row> parsed =
-                items.process(new DecodeFunction(), DecodeFunction.LOG_ROW_TYPE)
+        SingleOutputStreamOperator<RowData> parsed =
+                items.process(new DecodeFunction(), DecodeFunction.LOG_TYPE)
                         .name("decode-and-parse")
                         .uid("decode-and-parse");
         if (source.parallelism() > 0) {
             parsed.setParallelism(source.parallelism());
         }
-        SingleOutputStreamOperator<Row> reassembled =
+        SingleOutputStreamOperator<RowData> reassembled =
                 parsed.getSideOutput(DecodeFunction.PARTIALS)
                         .keyBy(chunk -> chunk.key, Types.STRING)
-                        .process(new PartialReassembler(decoding, parse.partialTimeout, parse.maxLineChars), DecodeFunction.LOG_ROW_TYPE)
+                        .process(new PartialReassembler(decoding, parse.partialTimeout, parse.maxLineChars), DecodeFunction.LOG_TYPE)
                         .name("firelens-reassembly")
                         .uid("firelens-reassembly");
-        DataStream<Row> events = deduplicate(parsed.union(reassembled), parse.dedupTtl);
+        DataStream<RowData> events = deduplicate(parsed.union(reassembled), parse.dedupTtl);
         DataStream<Row> deadLetters = parsed.getSideOutput(DecodeFunction.DEAD_LETTERS)
                 .union(reassembled.getSideOutput(DecodeFunction.DEAD_LETTERS));
 
@@ -243,10 +241,10 @@ public final class NagarePipeline {
      * Drops re-delivered events by {@code event_id} (events without an id pass) and counts late
      * events, behind one shuffle whose watermark is the one the rules and rollup see.
      */
-    private static DataStream<Row> deduplicate(DataStream<Row> events, Duration ttl) {
+    private static DataStream<RowData> deduplicate(DataStream<RowData> events, Duration ttl) {
         return events
                 .keyBy(Deduplicator::key, Types.STRING)
-                .process(new Deduplicator(ttl), DecodeFunction.LOG_ROW_TYPE)
+                .process(new Deduplicator(ttl), DecodeFunction.LOG_TYPE)
                 .name("dedup-and-count-late")
                 .uid("dedup-by-event-id");
     }
@@ -268,21 +266,14 @@ public final class NagarePipeline {
      * Nagare's SQL functions. Returns the stream the view reads, which rules and rollups stamp
      * their uids up to.
      *
-     * <p>The view reads the rows already converted to the planner's {@code RowData}, once, in
-     * one chained operator: every rule and rollup is planned on its own (for its stable uids),
-     * and over a stream of {@code Row} each plan's scan converted every event again (strings,
-     * maps and arrays into binary form) — 16 conversions of each event, a quarter of the job's
-     * CPU in a profile. Over {@code RowData} every scan's conversion is the identity.
+     * <p>The view reads rows already in the planner's {@code RowData}: every rule and rollup is
+     * planned on its own (for its stable uids), and over a stream of {@code Row} each plan's scan
+     * converted every event again (strings, maps and arrays into binary form) — 16 conversions of
+     * each event, a quarter of the job's CPU in a profile. Over {@code RowData} every scan's
+     * conversion is the identity. The job's events are converted once, where they are parsed.
      */
-    public static DataStream<RowData> registerSqlEnvironment(StreamTableEnvironment tEnv, DataStream<Row> events) {
+    public static DataStream<RowData> registerSqlEnvironment(StreamTableEnvironment tEnv, DataStream<RowData> rows) {
         NagareFunctions.ALL.forEach(tEnv::createTemporarySystemFunction);
-        SingleOutputStreamOperator<RowData> rows = events
-                .map(new InternalRows(Schemas.LOGS), InternalTypeInfo.of(Schemas.LOGS.getLogicalType()))
-                .name("logs-as-table-rows")
-                .uid("logs-as-table-rows");
-        if (events.getParallelism() > 0) {
-            rows.setParallelism(events.getParallelism());
-        }
         Table logs = tEnv.fromDataStream(rows,
                 Schema.newBuilder()
                         .fromRowDataType(Schemas.LOGS)

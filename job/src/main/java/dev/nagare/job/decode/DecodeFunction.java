@@ -11,7 +11,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -22,10 +24,11 @@ import org.apache.flink.util.OutputTag;
  * to {@link #PARTIALS} for reassembly; and counts them all (metrics for a running job, accumulators
  * for the summary of a bounded one). Decoding itself happens in the source ({@link DecodingSource}).
  */
-public final class DecodeFunction extends ProcessFunction<Row, Row> {
+public final class DecodeFunction extends ProcessFunction<Row, RowData> {
     private static final long serialVersionUID = 1L;
 
-    public static final TypeInformation<Row> LOG_ROW_TYPE = ExternalTypeInfo.of(Schemas.LOGS);
+    /** A {@code logs} row as the planner reads it: what this function and the reassembly emit. */
+    public static final TypeInformation<RowData> LOG_TYPE = InternalTypeInfo.of(Schemas.LOGS.getLogicalType());
     public static final TypeInformation<Row> DEAD_LETTER_ROW_TYPE = ExternalTypeInfo.of(Schemas.DEAD_LETTER);
     public static final OutputTag<Row> DEAD_LETTERS = new OutputTag<>("dead-letters", DEAD_LETTER_ROW_TYPE);
     public static final OutputTag<PartialChunk> PARTIALS = new OutputTag<>("firelens-partials", Types.POJO(PartialChunk.class));
@@ -40,14 +43,14 @@ public final class DecodeFunction extends ProcessFunction<Row, Row> {
     public void open(Configuration parameters) {
         MetricGroup metrics = JobMetrics.of(getRuntimeContext().getMetricGroup());
         tally = new Tally(getRuntimeContext());
-        rows = new EventRows(metrics, tally);
+        rows = new EventRows(metrics, tally, getRuntimeContext().getUserCodeClassLoader());
         records = metrics.counter(JobMetrics.RECORDS);
         controlMessages = metrics.counter(JobMetrics.CONTROL_MESSAGES);
         partialChunks = metrics.counter(JobMetrics.PARTIAL_CHUNKS);
     }
 
     @Override
-    public void processElement(Row item, Context ctx, Collector<Row> out) {
+    public void processElement(Row item, Context ctx, Collector<RowData> out) {
         if (Boolean.TRUE.equals(item.getField(Decoded.FIRST_OF_RECORD))) {
             records.inc();
             tally.inc("records");

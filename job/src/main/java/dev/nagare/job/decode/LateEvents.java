@@ -6,10 +6,7 @@ import dev.nagare.job.schema.Schemas;
 
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.types.Row;
-
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
+import org.apache.flink.table.data.RowData;
 
 /**
  * Counts late events: those whose one-minute event-time window the watermark has already closed
@@ -35,11 +32,11 @@ final class LateEvents {
         this.tally = tally;
     }
 
-    void count(Row row, long watermark) {
-        long time = ((LocalDateTime) row.getField(Schemas.LOGS_EVENT_TIME)).toInstant(ZoneOffset.UTC).toEpochMilli();
+    void count(RowData row, long watermark) {
+        long time = row.getTimestamp(Schemas.LOGS_EVENT_TIME, 3).getMillisecond();
         if (isLate(time, watermark)) {
             late.inc();
-            lateByType.inc((String) row.getField(Schemas.LOGS_LOG_TYPE));
+            lateByType.inc(row.isNullAt(Schemas.LOGS_LOG_TYPE) ? null : row.getString(Schemas.LOGS_LOG_TYPE).toString());
             tally.inc("lateEvents");
         }
     }

@@ -16,6 +16,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.table.data.RowData;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.Collector;
 
@@ -31,7 +32,7 @@ import java.util.Map;
  * last piece and every piece before it are there; when pieces stay missing past the timeout, what
  * arrived is emitted, marked incomplete, so nothing is lost.
  */
-public final class PartialReassembler extends KeyedProcessFunction<String, PartialChunk, Row> {
+public final class PartialReassembler extends KeyedProcessFunction<String, PartialChunk, RowData> {
     private static final long serialVersionUID = 1L;
 
     private static final long END_OF_INPUT = Long.MAX_VALUE;
@@ -78,12 +79,12 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
         charsDescriptor.enableTimeToLive(ttl);
         receivedChars = getRuntimeContext().getState(charsDescriptor);
         MetricGroup metrics = JobMetrics.of(getRuntimeContext().getMetricGroup());
-        rows = new EventRows(metrics, new Tally(getRuntimeContext()));
+        rows = new EventRows(metrics, new Tally(getRuntimeContext()), getRuntimeContext().getUserCodeClassLoader());
         incomplete = metrics.counter(JobMetrics.PARTIAL_LINES_INCOMPLETE);
     }
 
     @Override
-    public void processElement(PartialChunk chunk, Context ctx, Collector<Row> out) throws Exception {
+    public void processElement(PartialChunk chunk, Context ctx, Collector<RowData> out) throws Exception {
         if (chunk.ordinal < 1 || chunks.contains(chunk.ordinal)) {
             // A piece that cannot be placed, or a second copy of one: parsed on its own, kept.
             emitLine(ctx, out, chunk, chunk.log, false, chunk.log.length());
@@ -115,7 +116,7 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Row> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RowData> out) throws Exception {
         if (chunks.isEmpty()) {
             return;
         }
@@ -123,7 +124,7 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
         emit(ctx, out, false);
     }
 
-    private void emit(Context ctx, Collector<Row> out, boolean complete) throws Exception {
+    private void emit(Context ctx, Collector<RowData> out, boolean complete) throws Exception {
         List<Map.Entry<Integer, PartialChunk>> pieces = new ArrayList<>();
         chunks.entries().forEach(pieces::add);
         pieces.sort(Map.Entry.comparingByKey());
@@ -150,7 +151,7 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
     }
 
     /** Parses the line built from the pieces (first piece's metadata) and emits its row or dead letter. */
-    private void emitLine(Context ctx, Collector<Row> out, PartialChunk first, String line, boolean complete, int length) {
+    private void emitLine(Context ctx, Collector<RowData> out, PartialChunk first, String line, boolean complete, int length) {
         Row item;
         try {
             String record = FireLensParser.reassembled(first, line, complete, length);

@@ -21,10 +21,15 @@ public final class Tally {
     }
 
     public void inc(String name) {
-        counters.computeIfAbsent(name, n -> {
+        counter(name).add(1L);
+    }
+
+    /** The accumulator of that name, registered on first use; per-event paths keep it. */
+    public LongCounter counter(String name) {
+        return counters.computeIfAbsent(name, n -> {
             LongCounter counter = new LongCounter();
             context.addAccumulator(PREFIX + n, counter);
             return counter;
-        }).add(1L);
+        });
     }
 }

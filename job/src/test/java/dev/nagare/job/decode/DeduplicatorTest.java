@@ -9,16 +9,29 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.types.Row;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.conversion.DataStructureConverter;
+import org.apache.flink.table.data.conversion.DataStructureConverters;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,17 +40,21 @@ class DeduplicatorTest {
     static final long T0 = Instant.parse("2024-06-01T10:00:00Z").toEpochMilli();
     static final Duration TTL = Duration.ofHours(1);
 
-    private final List<KeyedOneInputStreamOperatorTestHarness<String, Row, Row>> harnesses = new ArrayList<>();
+    private final List<KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData>> harnesses = new ArrayList<>();
 
     @AfterEach
     void closeHarnesses() throws Exception {
-        for (KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness : harnesses) {
+        for (KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness : harnesses) {
             harness.close();
         }
     }
 
-    /** A CloudWatch event of one stream, at {@code time}. */
-    static Row event(String id, long time) {
+    /** A CloudWatch event of one stream, at {@code time}, as the parse step emits it. */
+    static RowData event(String id, long time) {
+        return event(id, time, e -> { });
+    }
+
+    static RowData event(String id, long time, Consumer<NormalizedEvent> change) {
         NormalizedEvent e = new NormalizedEvent();
         e.eventId = id;
         e.eventTimeMillis = time;
@@ -47,12 +64,29 @@ class DeduplicatorTest {
         e.logGroup = "/ecs/orders";
         e.logStream = "web/1";
         e.message = "order " + id + " placed";
-        return Schemas.logRow(e);
+        change.accept(e);
+        DataStructureConverter<Object, Object> converter = DataStructureConverters.getConverter(Schemas.LOGS);
+        converter.open(DeduplicatorTest.class.getClassLoader());
+        return (RowData) converter.toInternal(Schemas.logRow(e));
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness(Duration ttl, OperatorSubtaskState restore)
+    /** The first 16 bytes of the text's SHA-256 in unpadded base64: the key format snapshots hold. */
+    static String digest(String text) throws NoSuchAlgorithmException {
+        byte[] sha = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        return Base64.getEncoder().withoutPadding().encodeToString(Arrays.copyOf(sha, 16));
+    }
+
+    /** The row as the operator behind the shuffle receives it: serialized to the planner's binary form. */
+    static RowData shuffled(RowData row) throws IOException {
+        TypeSerializer<RowData> serializer = DecodeFunction.LOG_TYPE.createSerializer(new SerializerConfigImpl());
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        serializer.serialize(row, out);
+        return serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness(Duration ttl, OperatorSubtaskState restore)
             throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = new KeyedOneInputStreamOperatorTestHarness<>(
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new Deduplicator(ttl)), Deduplicator::key, Types.STRING);
         harnesses.add(harness);
         if (restore != null) {
@@ -63,15 +97,15 @@ class DeduplicatorTest {
         return harness;
     }
 
-    private static List<String> ids(KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness) {
+    private static List<String> ids(KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness) {
         List<String> ids = new ArrayList<>();
-        for (Row row : harness.extractOutputValues()) {
-            ids.add((String) row.getField(Schemas.LOGS_EVENT_ID));
+        for (RowData row : harness.extractOutputValues()) {
+            ids.add(row.getString(Schemas.LOGS_EVENT_ID).toString());
         }
         return ids;
     }
 
-    private static long tally(KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness, String name) {
+    private static long tally(KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness, String name) {
         Map<String, Accumulator<?, ?>> accumulators = harness.getEnvironment().getAccumulatorRegistry().getUserMap();
         Accumulator<?, ?> counter = accumulators.get(Tally.PREFIX + name);
         return counter == null ? 0 : (Long) counter.getLocalValue();
@@ -79,7 +113,7 @@ class DeduplicatorTest {
 
     @Test
     void aReDeliveryWithinTheTtlIsDropped() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness = harness(TTL, null);
         harness.processElement(event("e1", T0), T0);
         harness.processElement(event("e2", T0), T0);
         harness.setStateTtlProcessingTime(T0 + TTL.toMillis() - 1);
@@ -93,32 +127,59 @@ class DeduplicatorTest {
 
     /** The stored identity is a fixed-length digest, the same on every JVM and release (SHA-256). */
     @Test
-    void theKeyIsADigestOfTheIdentity() {
-        assertThat(Deduplicator.digest("abc")).isEqualTo("ungWv48Bz+pBQUDeXa4iIw"); // first 16 bytes of SHA-256("abc")
-        Row row = event("3788273982347287342834792837498237498723984723984729837", T0);
+    void theKeyIsADigestOfTheIdentity() throws NoSuchAlgorithmException {
+        assertThat(digest("abc")).isEqualTo("ungWv48Bz+pBQUDeXa4iIw"); // first 16 bytes of SHA-256("abc")
+        RowData row = event("3788273982347287342834792837498237498723984723984729837", T0);
         assertThat(Deduplicator.key(row)).hasSize(22)
-                .isEqualTo(Deduplicator.digest("111122223333|/ecs/orders|web/1|3788273982347287342834792837498237498723984723984729837"));
-        Row trail = event("6d4f2c1e-0b8a-4c3e-9f2d-1a2b3c4d5e6f", T0);
-        trail.setField(Schemas.LOGS_LOG_TYPE, "cloudtrail");
-        Row otherTrail = event("6d4f2c1e-0b8a-4c3e-9f2d-1a2b3c4d5e6f", T0);
-        otherTrail.setField(Schemas.LOGS_LOG_TYPE, "cloudtrail");
-        otherTrail.setField(Schemas.LOGS_LOG_GROUP, "/aws/cloudtrail/org-trail");
-        assertThat(Deduplicator.key(trail)).isEqualTo(Deduplicator.key(otherTrail)); // eventID is global
+                .isEqualTo(digest("111122223333|/ecs/orders|web/1|3788273982347287342834792837498237498723984723984729837"));
+        RowData trail = event("6d4f2c1e-0b8a-4c3e-9f2d-1a2b3c4d5e6f", T0, e -> e.logType = "cloudtrail");
+        RowData otherTrail = event("6d4f2c1e-0b8a-4c3e-9f2d-1a2b3c4d5e6f", T0, e -> {
+            e.logType = "cloudtrail";
+            e.logGroup = "/aws/cloudtrail/org-trail";
+        });
+        assertThat(Deduplicator.key(trail)).isEqualTo(Deduplicator.key(otherTrail)) // eventID is global
+                .isEqualTo(digest("6d4f2c1e-0b8a-4c3e-9f2d-1a2b3c4d5e6f"));
+        // A missing field is the text "null", as when the key was built from the joined text.
+        assertThat(Deduplicator.key(event("e1", T0, e -> e.account = null)))
+                .isEqualTo(digest("null|/ecs/orders|web/1|e1"));
+    }
+
+    /**
+     * Flink computes the key before the shuffle (from the row as parsed) and again behind it (from
+     * the row deserialized in binary form): both must give the same key, or the event lands in a
+     * key group its subtask does not own. Text beyond ASCII, nulls and events without an id too.
+     */
+    @Test
+    void theKeyIsTheSameOnBothSidesOfTheShuffle() throws Exception {
+        List<RowData> rows = List.of(
+                event("e1", T0),
+                event("e2", T0, e -> {
+                    e.logStream = "ウェブ/1 — café";
+                    e.account = null;
+                }),
+                event("e3", T0, e -> e.logType = "cloudtrail"),
+                event("e4", T0, e -> e.logType = null),
+                event(null, T0),
+                event(null, T0, e -> e.message = "注文 ".repeat(10_000)));
+        for (RowData row : rows) {
+            assertThat(Deduplicator.key(shuffled(row))).isEqualTo(Deduplicator.key(row));
+        }
+        assertThat(Deduplicator.key(rows.get(1))).isEqualTo(digest("null|/ecs/orders|ウェブ/1 — café|e2"));
     }
 
     /** State written when the key was the identity's text still restores; those ids expire as usual. */
     @Test
     void aSnapshotWithTextKeysRestores() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> before = new KeyedOneInputStreamOperatorTestHarness<>(
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> before = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new Deduplicator(TTL)),
-                row -> "111122223333|/ecs/orders|web/1|" + row.getField(Schemas.LOGS_EVENT_ID), Types.STRING);
+                row -> "111122223333|/ecs/orders|web/1|" + row.getString(Schemas.LOGS_EVENT_ID), Types.STRING);
         harnesses.add(before);
         before.setStateTtlProcessingTime(T0);
         before.open();
         before.processElement(event("e1", T0), T0);
         OperatorSubtaskState snapshot = before.snapshot(1, T0);
 
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> restored = harness(TTL, snapshot);
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> restored = harness(TTL, snapshot);
         assertThat(restored.numKeyedStateEntries()).isEqualTo(1);
         restored.processElement(event("e2", T0), T0);
         restored.processElement(event("e2", T0), T0);
@@ -129,9 +190,8 @@ class DeduplicatorTest {
     /** The same id from another stream is another event: CloudWatch ids are unique per stream only. */
     @Test
     void theSameIdInAnotherStreamIsKept() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
-        Row other = event("e1", T0);
-        other.setField(Schemas.LOGS_LOG_STREAM, "web/2");
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness = harness(TTL, null);
+        RowData other = event("e1", T0, e -> e.logStream = "web/2");
         harness.processElement(event("e1", T0), T0);
         harness.processElement(other, T0);
         assertThat(ids(harness)).containsExactly("e1", "e1");
@@ -139,7 +199,7 @@ class DeduplicatorTest {
 
     @Test
     void afterTheTtlAnIdIsForgottenAndLeavesTheNextSnapshot() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness = harness(TTL, null);
         harness.processElement(event("e1", T0), T0);
         harness.setStateTtlProcessingTime(T0 + TTL.toMillis() + 1);
         // Expired state is never returned: a delivery after the TTL counts as new.
@@ -149,17 +209,17 @@ class DeduplicatorTest {
         harness.setStateTtlProcessingTime(T0 + 2 * TTL.toMillis() + 2);
         OperatorSubtaskState snapshot = harness.snapshot(1, T0);
         // cleanupFullSnapshot: expired ids are not written into checkpoints, so state does not grow with them.
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> restored = harness(TTL, snapshot);
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> restored = harness(TTL, snapshot);
         assertThat(restored.numKeyedStateEntries()).isZero();
     }
 
     @Test
     void seenIdsSurviveASnapshotAndRestore() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness = harness(TTL, null);
         harness.processElement(event("e1", T0), T0);
         OperatorSubtaskState snapshot = harness.snapshot(1, T0);
 
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> restored = harness(TTL, snapshot);
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> restored = harness(TTL, snapshot);
         restored.processElement(event("e1", T0), T0);
         restored.processElement(event("e3", T0), T0);
         assertThat(ids(restored)).containsExactly("e3");
@@ -168,7 +228,7 @@ class DeduplicatorTest {
 
     @Test
     void eventsWithoutAnIdPassWithoutState() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness = harness(TTL, null);
         harness.processElement(event(null, T0), T0);
         harness.processElement(event(null, T0), T0);
         assertThat(harness.extractOutputValues()).hasSize(2);
@@ -177,7 +237,7 @@ class DeduplicatorTest {
 
     @Test
     void aZeroTtlTurnsDeduplicationOff() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(Duration.ZERO, null);
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness = harness(Duration.ZERO, null);
         harness.processElement(event("e1", T0), T0);
         harness.processElement(event("e1", T0), T0);
         assertThat(ids(harness)).containsExactly("e1", "e1");
@@ -187,7 +247,7 @@ class DeduplicatorTest {
     /** An event whose minute the watermark has closed is counted late and still kept (it goes to the lake). */
     @Test
     void lateEventsAreCountedAndKept() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Row, Row> harness = harness(TTL, null);
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness = harness(TTL, null);
         harness.processWatermark(T0 + 60_000 - 1); // closes the minute [10:00, 10:01)
         harness.processElement(event("late", T0 + 30_000), T0 + 30_000);
         harness.processElement(event("open", T0 + 60_000), T0 + 60_000);

@@ -11,6 +11,9 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.conversion.DataStructureConverter;
+import org.apache.flink.table.data.conversion.DataStructureConverters;
 import org.apache.flink.table.types.DataType;
 import org.apache.flink.types.Row;
 
@@ -38,11 +41,11 @@ class PartialReassemblerTest {
     private static final int MESSAGE = DataType.getFieldNames(Schemas.LOGS).indexOf("message");
     private static final int ATTRIBUTES = DataType.getFieldNames(Schemas.LOGS).indexOf("attributes");
 
-    private final List<KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row>> harnesses = new ArrayList<>();
+    private final List<KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData>> harnesses = new ArrayList<>();
 
     @AfterEach
     void closeHarnesses() throws Exception {
-        for (KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> harness : harnesses) {
+        for (KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness : harnesses) {
             harness.close();
         }
     }
@@ -65,10 +68,10 @@ class PartialReassemblerTest {
         return chunk;
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> harness(OperatorSubtaskState restore)
+    private KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness(OperatorSubtaskState restore)
             throws Exception {
         RecordDecoding decoding = new RecordDecoding(new EventParser(), 128L << 20, 100_000);
-        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> harness = new KeyedOneInputStreamOperatorTestHarness<>(
+        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new PartialReassembler(decoding, TIMEOUT, MAX_LINE_CHARS)), c -> c.key, Types.STRING);
         harnesses.add(harness);
         if (restore != null) {
@@ -79,28 +82,37 @@ class PartialReassemblerTest {
         return harness;
     }
 
-    private static void assertNothingLeft(KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> harness) {
+    private static void assertNothingLeft(KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness) {
         assertThat(harness.numKeyedStateEntries()).as("keyed state entries").isZero();
         assertThat(harness.numProcessingTimeTimers()).as("processing-time timers").isZero();
         assertThat(harness.numEventTimeTimers()).as("event-time timers").isZero();
     }
 
     @SuppressWarnings("unchecked")
+    /** The reassembled events, read back from the planner's form the operator emits. */
+    private static List<Row> output(KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness) {
+        DataStructureConverter<Object, Object> converter = DataStructureConverters.getConverter(Schemas.LOGS);
+        converter.open(PartialReassemblerTest.class.getClassLoader());
+        List<Row> rows = new ArrayList<>();
+        harness.extractOutputValues().forEach(row -> rows.add((Row) converter.toExternal(row)));
+        return rows;
+    }
+
     private static Map<String, String> attributes(Row row) {
         return (Map<String, String>) row.getField(ATTRIBUTES);
     }
 
     @Test
     void piecesInAnyOrderMakeOneLineAndLeaveNothingBehind() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> harness = harness(null);
+        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness = harness(null);
         harness.processElement(piece("p1", 3, true, "ends here"), T0);
         harness.processElement(piece("p1", 1, false, "ERROR a line "), T0);
-        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(output(harness)).isEmpty();
         assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
         assertThat(harness.numEventTimeTimers()).isEqualTo(1); // end of a bounded input
         harness.processElement(piece("p1", 2, false, "split in three, "), T0);
 
-        assertThat(harness.extractOutputValues()).singleElement().satisfies(row -> {
+        assertThat(output(harness)).singleElement().satisfies(row -> {
             assertThat(row.getField(MESSAGE)).isEqualTo("ERROR a line split in three, ends here");
             assertThat(attributes(row)).containsEntry("container_id", "c0ffee").doesNotContainKey("nagare_partial_incomplete");
         });
@@ -109,14 +121,14 @@ class PartialReassemblerTest {
 
     @Test
     void aLineWithAMissingPieceLeavesIncompleteOnTheTimeout() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> harness = harness(null);
+        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness = harness(null);
         harness.processElement(piece("p1", 1, false, "first "), T0);
         harness.processElement(piece("p1", 3, true, "third"), T0);
         harness.setProcessingTime(T0 + TIMEOUT.toMillis() - 1);
-        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(output(harness)).isEmpty();
 
         harness.setProcessingTime(T0 + TIMEOUT.toMillis());
-        assertThat(harness.extractOutputValues()).singleElement().satisfies(row -> {
+        assertThat(output(harness)).singleElement().satisfies(row -> {
             assertThat(row.getField(MESSAGE)).isEqualTo("first third");
             assertThat(attributes(row)).containsEntry("nagare_partial_incomplete", "true");
         });
@@ -126,10 +138,10 @@ class PartialReassemblerTest {
     /** A replay ends with pending pieces: the final watermark emits them instead of dropping them. */
     @Test
     void theEndOfABoundedInputEmitsWhatArrived() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> harness = harness(null);
+        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness = harness(null);
         harness.processElement(piece("p1", 1, false, "only the first piece"), T0);
         harness.processWatermark(Long.MAX_VALUE);
-        assertThat(harness.extractOutputValues()).singleElement()
+        assertThat(output(harness)).singleElement()
                 .satisfies(row -> assertThat(attributes(row)).containsEntry("nagare_partial_incomplete", "true"));
         assertNothingLeft(harness);
     }
@@ -137,10 +149,10 @@ class PartialReassemblerTest {
     /** Pieces past the line bound go out at once, cut, instead of growing state without end. */
     @Test
     void piecesPastTheLineBoundAreEmittedAtOnce() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> harness = harness(null);
+        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness = harness(null);
         harness.processElement(piece("p1", 1, false, "x".repeat(600)), T0);
         harness.processElement(piece("p1", 2, false, "y".repeat(600)), T0);
-        assertThat(harness.extractOutputValues()).singleElement().satisfies(row -> {
+        assertThat(output(harness)).singleElement().satisfies(row -> {
             assertThat((String) row.getField(MESSAGE)).hasSize(MAX_LINE_CHARS);
             assertThat(attributes(row)).containsEntry("nagare_truncated_from_chars", "1200");
         });
@@ -149,26 +161,26 @@ class PartialReassemblerTest {
 
     @Test
     void aSecondCopyOfAPieceIsKeptOnItsOwn() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> harness = harness(null);
+        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness = harness(null);
         harness.processElement(piece("p1", 1, false, "first "), T0);
         harness.processElement(piece("p1", 1, false, "first "), T0);
-        assertThat(harness.extractOutputValues()).singleElement().satisfies(row -> assertThat(row.getField(MESSAGE)).isEqualTo("first "));
+        assertThat(output(harness)).singleElement().satisfies(row -> assertThat(row.getField(MESSAGE)).isEqualTo("first "));
         harness.processElement(piece("p1", 2, true, "second"), T0);
-        assertThat(harness.extractOutputValues()).hasSize(2).last()
+        assertThat(output(harness)).hasSize(2).last()
                 .satisfies(row -> assertThat(row.getField(MESSAGE)).isEqualTo("first second"));
         assertNothingLeft(harness);
     }
 
     @Test
     void pendingPiecesAndTheirTimersSurviveASnapshotAndRestore() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> harness = harness(null);
+        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> harness = harness(null);
         harness.processElement(piece("p1", 1, false, "before the restore, "), T0);
         OperatorSubtaskState snapshot = harness.snapshot(1, T0);
 
-        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, Row> restored = harness(snapshot);
+        KeyedOneInputStreamOperatorTestHarness<String, PartialChunk, RowData> restored = harness(snapshot);
         assertThat(restored.numProcessingTimeTimers()).isEqualTo(1);
         restored.processElement(piece("p1", 2, true, "after it"), T0);
-        assertThat(restored.extractOutputValues()).singleElement()
+        assertThat(output(restored)).singleElement()
                 .satisfies(row -> assertThat(row.getField(MESSAGE)).isEqualTo("before the restore, after it"));
         assertNothingLeft(restored);
     }

@@ -18,8 +18,10 @@ import org.apache.flink.streaming.api.transformations.OneInputTransformation;
 import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
+import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.runtime.functions.KeyedProcessFunctionWithCleanupState;
 import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
+import org.apache.flink.table.types.DataType;
 import org.apache.flink.types.Row;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -65,8 +67,8 @@ class RuleCompilerTest {
     void logsView() {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         tEnv = StreamTableEnvironment.create(env);
-        NormalizedEvent e = new NormalizedEvent();
-        logs = NagarePipeline.registerSqlEnvironment(tEnv, env.fromData(DecodeFunction.LOG_ROW_TYPE, Schemas.logRow(e)));
+        logs = NagarePipeline.registerSqlEnvironment(tEnv,
+                env.fromData(DecodeFunction.LOG_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))).uid("logs"));
     }
 
     @Test
@@ -80,8 +82,8 @@ class RuleCompilerTest {
         for (Rule rule : rules) {
             assertThat(uids.keySet()).as(rule.id()).contains(RuleCompiler.uidPrefix(rule, rule.stateTtl(DAY)));
         }
-        // ... and not beyond: the shared conversion keeps its own.
-        assertThat(logs.getTransformation().getUid()).isEqualTo("logs-as-table-rows");
+        // ... and not beyond: the stream the view reads keeps its own.
+        assertThat(logs.getTransformation().getUid()).isEqualTo("logs");
     }
 
     /**
@@ -101,10 +103,11 @@ class RuleCompilerTest {
     private static Map<String, String> ruleOperators(List<Rule> rules, boolean rowData) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
-        DataStream<Row> rows = env.fromData(DecodeFunction.LOG_ROW_TYPE, Schemas.logRow(new NormalizedEvent()));
+        DataStream<Row> rows = env.fromData(ExternalTypeInfo.of(Schemas.LOGS), Schemas.logRow(new NormalizedEvent()));
         DataStream<?> logs;
         if (rowData) {
-            logs = NagarePipeline.registerSqlEnvironment(tEnv, rows);
+            logs = NagarePipeline.registerSqlEnvironment(tEnv,
+                    env.fromData(DecodeFunction.LOG_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))));
         } else {
             // The view as it was registered before: straight from the stream of Row.
             NagareFunctions.ALL.forEach(tEnv::createTemporarySystemFunction);
