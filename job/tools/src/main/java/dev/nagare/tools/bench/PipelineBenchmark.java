@@ -125,6 +125,10 @@ public final class PipelineBenchmark {
                     perCore / (floor.events / floor.cpuSeconds));
             out.printf("  cost per event: %.1f core-us in the %,d-record run, %.1f in the %,d-record run (whole runs, JIT excluded)%n",
                     small.cpuSeconds * 1e6 / small.events, tenth, full.cpuSeconds * 1e6 / full.events, n);
+            // Bytes allocated vary little between runs of the same code where CPU time on a shared
+            // VM varies by a third: a steadier gauge of the copying an A/B change saves.
+            out.printf("  allocated: %,.0f bytes/event in steady state (%,.0f in the %,d-record run)%n",
+                    (double) (full.allocatedBytes - small.allocatedBytes) / events, (double) full.allocatedBytes / full.events, n);
             out.printf("  lake: %,d Parquet files, %.1f MB, %.1f bytes/event, %.1f%% of the raw log JSON%n",
                     full.files, full.lakeBytes / 1e6, (double) full.lakeBytes / full.events, 100.0 * full.lakeBytes / floor.rawBytes);
             out.printf("  memory: heap used after the run %,d MB; process RSS peak %s%n",
@@ -216,12 +220,14 @@ public final class PipelineBenchmark {
             NagarePipeline.from(config).source(inMemory(runId, records.length)).outputs().attachTo(env);
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             var jit = ManagementFactory.getCompilationMXBean();
+            long allocatedStart = totalAllocatedBytes();
             long cpuStart = os.getProcessCpuTime();
             long jitStart = jit.getTotalCompilationTime();
             long start = System.nanoTime();
             JobExecutionResult result = env.execute("nagare-benchmark");
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = (os.getProcessCpuTime() - cpuStart) / 1e9 - (jit.getTotalCompilationTime() - jitStart) / 1e3;
+            long allocated = totalAllocatedBytes() - allocatedStart;
             long events = 0;
             for (var entry : result.getAllAccumulatorResults().entrySet()) {
                 if (entry.getKey().startsWith(Tally.PREFIX + "events.")) {
@@ -235,6 +241,7 @@ public final class PipelineBenchmark {
             run.events = events;
             run.seconds = seconds;
             run.cpuSeconds = cpuSeconds;
+            run.allocatedBytes = allocated;
             run.heapUsedBytes = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             try (Stream<Path> walk = Files.walk(lake)) {
                 for (Path file : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
@@ -291,6 +298,20 @@ public final class PipelineBenchmark {
         }
     }
 
+    /**
+     * Bytes allocated by every thread since the JVM started, terminated threads included (a job's
+     * task threads end with it). The method came with Java 14 and this code targets 11: called
+     * reflectively; -1 on an older runtime.
+     */
+    static long totalAllocatedBytes() {
+        try {
+            return (Long) Class.forName("com.sun.management.ThreadMXBean").getMethod("getTotalThreadAllocatedBytes")
+                    .invoke(ManagementFactory.getThreadMXBean());
+        } catch (ReflectiveOperationException e) {
+            return -1;
+        }
+    }
+
     /** The process's peak resident set (Linux), or "n/a". */
     static String rssPeak() {
         try {
@@ -321,6 +342,7 @@ public final class PipelineBenchmark {
         long events;
         double seconds;
         double cpuSeconds;
+        long allocatedBytes;
         long files;
         long lakeBytes;
         long heapUsedBytes;
