@@ -45,6 +45,14 @@ public final class RecordDecoder {
 
     private static final JsonFactory JSON = new JsonFactory();
 
+    /**
+     * One inflater of each kind per thread, reset between records: creating one per record
+     * allocated and freed zlib's native state (its 32 KiB window and tables) for every record.
+     * Per thread, so one decoder stays safe to share.
+     */
+    private static final ThreadLocal<Inflater> GZIP_INFLATER = ThreadLocal.withInitial(() -> new Inflater(true));
+    private static final ThreadLocal<Inflater> ZLIB_INFLATER = ThreadLocal.withInitial(Inflater::new);
+
     private final long maxDecompressedBytes;
     private final int maxEventsPerRecord;
 
@@ -334,7 +342,7 @@ public final class RecordDecoder {
      */
     private Expansion gunzip(byte[] data, Budget budget) throws DecodeException {
         Expansion out = new Expansion(budget, data.length);
-        Inflater inflater = new Inflater(true);
+        Inflater inflater = GZIP_INFLATER.get();
         CRC32 crc = new CRC32();
         try {
             int pos = 0;
@@ -358,7 +366,7 @@ public final class RecordDecoder {
         } catch (DataFormatException e) {
             throw new DecodeException("corrupt gzip stream: " + e.getMessage(), e);
         } finally {
-            inflater.end();
+            inflater.reset(); // also lets go of this record's bytes
         }
         return out.done();
     }
@@ -423,7 +431,7 @@ public final class RecordDecoder {
 
     private Expansion inflate(byte[] data, Budget budget) throws DecodeException {
         Expansion out = new Expansion(budget, data.length);
-        Inflater inflater = new Inflater();
+        Inflater inflater = ZLIB_INFLATER.get();
         try {
             inflater.setInput(data);
             inflateAll(inflater, out, null, "zlib");
@@ -431,7 +439,7 @@ public final class RecordDecoder {
         } catch (DataFormatException e) {
             throw new DecodeException("corrupt zlib stream: " + e.getMessage(), e);
         } finally {
-            inflater.end();
+            inflater.reset();
         }
     }
 

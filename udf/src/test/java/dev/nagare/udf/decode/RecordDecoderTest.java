@@ -9,7 +9,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
@@ -87,6 +89,33 @@ class RecordDecoderTest {
         assertThatThrownBy(() -> decoder.decode(bytes))
                 .isInstanceOf(DecodeException.class)
                 .hasMessageStartingWith("corrupt gzip stream");
+    }
+
+    /**
+     * Each thread reuses its inflaters from record to record: a record that failed halfway, in
+     * either format, leaves nothing behind for the next one.
+     */
+    @Test
+    void aRecordAfterABrokenOneDecodesWhole() throws Exception {
+        byte[] whole = KinesisRecords.of("cwl-subscription-data");
+        List<String> expected = messages(decoder.decode(whole));
+        byte[] corrupt = whole.clone();
+        for (int i = 20; i < 40; i++) {
+            corrupt[i] ^= 0x5a;
+        }
+        byte[] text = "{\"message\": \"one\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] zlib = zlib(text);
+        for (byte[] broken : List.of(Arrays.copyOf(whole, whole.length / 2), corrupt, Arrays.copyOf(zlib, zlib.length - 3))) {
+            assertThatThrownBy(() -> decoder.decode(broken)).isInstanceOf(DecodeException.class);
+            assertThat(messages(decoder.decode(whole))).isEqualTo(expected);
+            assertThat(messages(decoder.decode(zlib))).isEqualTo(messages(decoder.decode(text)));
+        }
+    }
+
+    private static List<String> messages(DecodedRecord record) {
+        List<String> messages = new ArrayList<>();
+        record.events().forEach(e -> messages.add(e.message()));
+        return messages;
     }
 
     @Test
