@@ -43,7 +43,7 @@ public final class DecodeFunction extends ProcessFunction<Row, RowData> {
     public void open(Configuration parameters) {
         MetricGroup metrics = JobMetrics.of(getRuntimeContext().getMetricGroup());
         tally = new Tally(getRuntimeContext());
-        rows = new EventRows(metrics, tally, getRuntimeContext().getUserCodeClassLoader());
+        rows = new EventRows(metrics, tally);
         records = metrics.counter(JobMetrics.RECORDS);
         controlMessages = metrics.counter(JobMetrics.CONTROL_MESSAGES);
         partialChunks = metrics.counter(JobMetrics.PARTIAL_CHUNKS);

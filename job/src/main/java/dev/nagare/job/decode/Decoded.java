@@ -5,11 +5,10 @@ import dev.nagare.udf.parse.FireLensParser.PartialChunk;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.flink.types.Row;
-
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 
 /**
  * What the source emits for each Kinesis record: one item per log event (a {@code logs} row), per
@@ -37,13 +36,13 @@ public final class Decoded {
     public static final TypeInformation<Row> TYPE = Types.ROW_NAMED(
             new String[] {"kind", "event", "dead_letter", "partial", "first_of_record", "dead_letter_log_type"},
             Types.INT,
-            ExternalTypeInfo.of(Schemas.LOGS),
+            InternalTypeInfo.of(Schemas.LOGS.getLogicalType()),
             ExternalTypeInfo.of(Schemas.DEAD_LETTER),
             Types.POJO(PartialChunk.class),
             Types.BOOLEAN,
             Types.STRING);
 
-    static Row event(Row logRow) {
+    static Row event(RowData logRow) {
         return Row.of(EVENT, logRow, null, null, false, null);
     }
 
@@ -71,7 +70,6 @@ public final class Decoded {
         if (kind(item) != EVENT) {
             return Long.MIN_VALUE;
         }
-        Row row = (Row) item.getField(ROW);
-        return ((LocalDateTime) row.getField(Schemas.LOGS_EVENT_TIME)).toInstant(ZoneOffset.UTC).toEpochMilli();
+        return ((RowData) item.getField(ROW)).getTimestamp(Schemas.LOGS_EVENT_TIME, 3).getMillisecond();
     }
 }

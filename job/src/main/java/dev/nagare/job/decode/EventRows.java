@@ -8,8 +8,6 @@ import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.table.data.RowData;
-import org.apache.flink.table.data.conversion.DataStructureConverter;
-import org.apache.flink.table.data.conversion.DataStructureConverters;
 import org.apache.flink.types.Row;
 
 import java.util.HashMap;
@@ -18,13 +16,12 @@ import java.util.function.Consumer;
 
 /**
  * Counts parsed events and dead letters (totals and per log type, metrics and accumulators) and
- * hands each to its output, events converted to the planner's {@link RowData}. Shared by the
- * operators that see parse results.
+ * hands each to its output. Shared by the operators that see parse results.
  *
- * <p>Events become {@code RowData} here, in the operators chained to the parsers, not behind the
- * dedup shuffle: the shuffle then carries them in the planner's binary form (strings as UTF-8
- * bytes, copied, not re-encoded and decoded character by character), and the rules, the rollup
- * and the lake read them without another conversion.
+ * <p>Events are in the planner's {@link RowData} from the parse on ({@code Schemas.logRowData}),
+ * not converted behind the dedup shuffle: the shuffle carries them in the planner's binary form
+ * (strings as UTF-8 bytes, copied, not written and rebuilt character by character), and the
+ * rules, the rollup and the lake read them without another conversion.
  */
 final class EventRows {
     private final Counter events;
@@ -33,11 +30,8 @@ final class EventRows {
     private final LogTypeMetrics deadLettersByType;
     private final Tally tally;
     private final Map<String, LongCounter> eventTallies = new HashMap<>();
-    private final DataStructureConverter<Object, Object> converter;
 
-    EventRows(MetricGroup nagare, Tally tally, ClassLoader classLoader) {
-        this.converter = DataStructureConverters.getConverter(Schemas.LOGS);
-        this.converter.open(classLoader);
+    EventRows(MetricGroup nagare, Tally tally) {
         this.tally = tally;
         this.events = nagare.counter(JobMetrics.EVENTS);
         this.deadLetters = nagare.counter(JobMetrics.DEAD_LETTERS);
@@ -48,12 +42,12 @@ final class EventRows {
     /** An {@link Decoded#EVENT} or {@link Decoded#DEAD_LETTER} item to its output, counted. */
     void route(Row item, Consumer<RowData> eventOut, Consumer<Row> deadLetterOut) {
         if (Decoded.kind(item) == Decoded.EVENT) {
-            Row row = (Row) item.getField(Decoded.ROW);
-            String logType = (String) row.getField(Schemas.LOGS_LOG_TYPE);
+            RowData row = (RowData) item.getField(Decoded.ROW);
+            String logType = row.isNullAt(Schemas.LOGS_LOG_TYPE) ? null : row.getString(Schemas.LOGS_LOG_TYPE).toString();
             events.inc();
             eventsByType.inc(logType);
             eventTallies.computeIfAbsent(logType, type -> tally.counter("events." + type)).add(1L);
-            eventOut.accept((RowData) converter.toInternal(row));
+            eventOut.accept(row);
             return;
         }
         Row deadLetter = (Row) item.getField(Decoded.DEAD);

@@ -79,7 +79,7 @@ public final class PartialReassembler extends KeyedProcessFunction<String, Parti
         charsDescriptor.enableTimeToLive(ttl);
         receivedChars = getRuntimeContext().getState(charsDescriptor);
         MetricGroup metrics = JobMetrics.of(getRuntimeContext().getMetricGroup());
-        rows = new EventRows(metrics, new Tally(getRuntimeContext()), getRuntimeContext().getUserCodeClassLoader());
+        rows = new EventRows(metrics, new Tally(getRuntimeContext()));
         incomplete = metrics.counter(JobMetrics.PARTIAL_LINES_INCOMPLETE);
     }
 

@@ -99,7 +99,7 @@ public final class RecordDecoding implements Serializable {
         String reason;
         String logType = null;
         try {
-            return Decoded.event(Schemas.logRow(parser.parse(event, arrivalMillis, ingestMillis)));
+            return Decoded.event(Schemas.logRowData(parser.parse(event, arrivalMillis, ingestMillis)));
         } catch (ParseException e) {
             reason = e.getMessage();
             logType = e.logType();

@@ -3,9 +3,13 @@ package dev.nagare.job.schema;
 import dev.nagare.udf.parse.LogColumns;
 import dev.nagare.udf.parse.NormalizedEvent;
 
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.conversion.DataStructureConverter;
+import org.apache.flink.table.data.conversion.DataStructureConverters;
 import org.apache.flink.table.types.DataType;
 import org.apache.flink.types.Row;
 
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Field;
@@ -60,6 +64,36 @@ class LogColumnsTest {
             fed.add(changed.get(0));
         }
         assertThat(fed).as("a column per field").doesNotHaveDuplicates().hasSize(NAMES.size());
+    }
+
+    /**
+     * The job builds each event's row in the planner's form directly ({@link Schemas#logRowData}):
+     * it must hold what Flink's own converter makes of {@link Schemas#logRow}, for every field, for
+     * all of them at once and for none; and it must not share the event's map, which a parser reuses.
+     */
+    @Test
+    void thePlannerRowOfAnEventIsItsRowConverted() throws Exception {
+        DataStructureConverter<Object, Object> converter = DataStructureConverters.getConverter(Schemas.LOGS);
+        converter.open(LogColumnsTest.class.getClassLoader());
+        NormalizedEvent all = new NormalizedEvent();
+        List<NormalizedEvent> events = new ArrayList<>(List.of(new NormalizedEvent(), all));
+        for (Field field : NormalizedEvent.class.getFields()) {
+            if (!Modifier.isStatic(field.getModifiers())) {
+                NormalizedEvent e = new NormalizedEvent();
+                fill(e, field);
+                events.add(e);
+                fill(all, field);
+            }
+        }
+        all.attributes.put("user_name", "アリス");
+        all.attributes.put("empty", "");
+        for (NormalizedEvent e : events) {
+            assertThat(converter.toExternal(Schemas.logRowData(e))).isEqualTo(Schemas.logRow(e));
+        }
+        RowData row = Schemas.logRowData(all);
+        all.attributes.clear();
+        assertThat(((Row) converter.toExternal(row)).getField(NAMES.indexOf("attributes"))).asInstanceOf(InstanceOfAssertFactories.MAP)
+                .containsEntry("user_name", "アリス");
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -44,6 +45,28 @@ public final class LogColumns {
 
         /** The value of this column for a parsed event, as a Flink row holds it (times as UTC {@link LocalDateTime}). */
         public Object value(NormalizedEvent e) {
+            Object plain = value.apply(e);
+            if (plain == null) {
+                return null;
+            }
+            switch (type) {
+                case TIMESTAMP:
+                    return utc((Long) plain);
+                case STRING_MAP:
+                    // A copy: the row outlives the event, and an empty map is stored as NULL.
+                    Map<?, ?> map = (Map<?, ?>) plain;
+                    return map.isEmpty() ? null : new HashMap<>(map);
+                default:
+                    return plain;
+            }
+        }
+
+        /**
+         * The value as the event holds it: times as epoch milliseconds ({@code Long}), maps as the
+         * event's own map (a parser may reuse it for the next event: copy what outlives it; an
+         * empty map is stored as NULL), everything else as {@link #value}.
+         */
+        public Object plain(NormalizedEvent e) {
             return value.apply(e);
         }
 
@@ -56,8 +79,8 @@ public final class LogColumns {
     /** Every column of {@code logs}, in table order. */
     public static final List<Column> ALL =
             List.of(
-                    new Column("event_time", Type.TIMESTAMP, e -> utc(e.eventTimeMillis)),
-                    new Column("ingest_time", Type.TIMESTAMP, e -> utc(e.ingestTimeMillis)),
+                    new Column("event_time", Type.TIMESTAMP, e -> e.eventTimeMillis),
+                    new Column("ingest_time", Type.TIMESTAMP, e -> e.ingestTimeMillis),
                     new Column("event_id", Type.STRING, e -> e.eventId),
                     new Column("log_type", Type.STRING, e -> e.logType),
                     new Column("account", Type.STRING, e -> e.account),
@@ -69,8 +92,7 @@ public final class LogColumns {
                     new Column("message", Type.STRING, e -> e.message),
                     new Column("request_id", Type.STRING, e -> e.requestId),
                     new Column("trace_id", Type.STRING, e -> e.traceId),
-                    // A copy: the row outlives the event, and an empty map is stored as NULL.
-                    new Column("attributes", Type.STRING_MAP, e -> e.attributes.isEmpty() ? null : new HashMap<>(e.attributes)),
+                    new Column("attributes", Type.STRING_MAP, e -> e.attributes),
                     new Column("db_user", Type.STRING, e -> e.dbUser),
                     new Column("db_client_host", Type.STRING, e -> e.dbClientHost),
                     new Column("db_operation", Type.STRING, e -> e.dbOperation),
@@ -90,8 +112,7 @@ public final class LogColumns {
                     new Column("lambda_max_memory_mb", Type.INT, e -> e.lambdaMaxMemoryMb),
                     new Column("lambda_memory_size_mb", Type.INT, e -> e.lambdaMemorySizeMb),
                     new Column("lambda_init_ms", Type.DOUBLE, e -> e.lambdaInitMs),
-                    new Column("rejected_event_time", Type.TIMESTAMP,
-                            e -> e.rejectedEventTimeMillis == null ? null : utc(e.rejectedEventTimeMillis)));
+                    new Column("rejected_event_time", Type.TIMESTAMP, e -> e.rejectedEventTimeMillis));
 
     /** The column values of a parsed event, in table order. */
     public static Object[] values(NormalizedEvent e) {
