@@ -4,6 +4,7 @@ import dev.nagare.udf.parse.LogColumns;
 import dev.nagare.udf.parse.NormalizedEvent;
 
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.binary.BinaryStringData;
 import org.apache.flink.table.data.conversion.DataStructureConverter;
 import org.apache.flink.table.data.conversion.DataStructureConverters;
 import org.apache.flink.table.types.DataType;
@@ -94,6 +95,17 @@ class LogColumnsTest {
         all.attributes.clear();
         assertThat(((Row) converter.toExternal(row)).getField(NAMES.indexOf("attributes"))).asInstanceOf(InstanceOfAssertFactories.MAP)
                 .containsEntry("user_name", "アリス");
+    }
+
+    /** The JDK's UTF-8 bytes of a string are Flink's own, for any text a log line can carry. */
+    @Test
+    void stringsAreEncodedAsFlinkEncodesThem() {
+        List<String> texts = List.of("", "plain ascii", "注文 café — ünïcødé 🚀", "lone \uD800 high", "lone \uDC00 low",
+                "swapped \uDC00\uD800 pair", "x".repeat(30_000) + "é", "日本".repeat(20_000), "\u0000nul and \u007f");
+        for (String text : texts) {
+            assertThat(Schemas.utf8(text).toBytes()).as(text.length() > 40 ? text.substring(0, 40) : text)
+                    .isEqualTo(BinaryStringData.fromString(text).toBytes());
+        }
     }
 
     @Test
