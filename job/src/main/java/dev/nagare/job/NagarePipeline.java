@@ -16,7 +16,6 @@ import dev.nagare.job.rules.Rule;
 import dev.nagare.job.rules.RuleCompiler;
 import dev.nagare.job.rules.RuleLoader;
 import dev.nagare.job.rules.StableUids;
-import dev.nagare.job.schema.Schemas;
 import dev.nagare.job.source.RecordSource;
 import dev.nagare.udf.functions.NagareFunctions;
 
@@ -25,8 +24,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.table.api.Schema;
-import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
 import org.apache.flink.table.data.RowData;
@@ -47,8 +44,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
-import static org.apache.flink.table.api.Expressions.sourceWatermark;
 
 /**
  * The whole job as one Flink program: Kinesis records are decoded and parsed into the
@@ -274,12 +269,7 @@ public final class NagarePipeline {
      */
     public static DataStream<RowData> registerSqlEnvironment(StreamTableEnvironment tEnv, DataStream<RowData> rows) {
         NagareFunctions.ALL.forEach(tEnv::createTemporarySystemFunction);
-        Table logs = tEnv.fromDataStream(rows,
-                Schema.newBuilder()
-                        .fromRowDataType(Schemas.LOGS)
-                        .watermark("event_time", sourceWatermark())
-                        .build());
-        tEnv.createTemporaryView("logs", logs);
+        tEnv.createTemporaryView(RuleCompiler.LOGS_VIEW, RuleCompiler.logsTable(tEnv, rows));
         return rows;
     }
 

@@ -4,18 +4,25 @@ import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.functions.AlertIdFunction;
 
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.table.api.ApiExpression;
+import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.api.SqlParserException;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.flink.types.Row;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,6 +36,7 @@ import static org.apache.flink.table.api.Expressions.ifThenElse;
 import static org.apache.flink.table.api.Expressions.nullOf;
 import static org.apache.flink.table.api.Expressions.currentTimestamp;
 import static org.apache.flink.table.api.Expressions.lit;
+import static org.apache.flink.table.api.Expressions.sourceWatermark;
 
 /**
  * Plans every rule's SELECT against the {@code logs} view and wraps its rows into alerts with the
@@ -53,11 +61,60 @@ public final class RuleCompiler {
     public static DataStream<Row> translate(StreamTableEnvironment tEnv, List<Rule> rules, DataStream<?> logs,
                                             Duration defaultStateTtl) {
         DataStream<Row> union = null;
+        Map<Set<String>, DataStream<RowData>> routes = new HashMap<>();
         for (Rule rule : rules) {
-            DataStream<Row> alerts = translate(tEnv, rule, logs, defaultStateTtl);
+            Set<String> types = logs.getType() instanceof InternalTypeInfo ? logTypes(tEnv, rule) : Set.of();
+            DataStream<Row> alerts;
+            if (types.isEmpty()) {
+                alerts = translate(tEnv, rule, logs, defaultStateTtl);
+            } else {
+                @SuppressWarnings("unchecked")
+                DataStream<RowData> rows = (DataStream<RowData>) logs;
+                DataStream<RowData> routed = routes.computeIfAbsent(types, t -> route(rows, t));
+                // The rule is planned over a view of only its types: the same plan, fed less.
+                tEnv.dropTemporaryView(LOGS_VIEW);
+                tEnv.createTemporaryView(LOGS_VIEW, logsTable(tEnv, routed));
+                try {
+                    alerts = translate(tEnv, rule, routed, defaultStateTtl);
+                } finally {
+                    tEnv.dropTemporaryView(LOGS_VIEW);
+                    tEnv.createTemporaryView(LOGS_VIEW, logsTable(tEnv, rows));
+                }
+            }
             union = union == null ? alerts : union.union(alerts);
         }
         return union;
+    }
+
+    /** The view every rule reads. */
+    public static final String LOGS_VIEW = "logs";
+
+    /** A table of {@code logs} rows with {@code event_time} as event time and the stream's own watermarks. */
+    public static Table logsTable(StreamTableEnvironment tEnv, DataStream<RowData> rows) {
+        return tEnv.fromDataStream(rows, Schema.newBuilder()
+                .fromRowDataType(Schemas.LOGS)
+                .watermark("event_time", sourceWatermark())
+                .build());
+    }
+
+    /** A rule's log types as its plan proves them ({@link LogTypeRoutes}), empty when it reads every event. */
+    public static Set<String> logTypes(TableEnvironment tEnv, Rule rule) {
+        return LogTypeRoutes.of(plan(tEnv, rule).explain());
+    }
+
+    /**
+     * The events of these log types, in one chained filter that carries no state (its uid names
+     * the types, so a restore finds it again, and finding nothing there is harmless).
+     */
+    private static DataStream<RowData> route(DataStream<RowData> rows, Set<String> types) {
+        String key = String.join("+", types);
+        SingleOutputStreamOperator<RowData> routed = rows.filter(new LogTypeFilter(types))
+                .name("logs-of-" + key)
+                .uid("route-logs-" + key);
+        if (rows.getParallelism() > 0) {
+            routed.setParallelism(rows.getParallelism());
+        }
+        return routed;
     }
 
     /** One rule's alerts, translated with the rule's state TTL, its operators carrying {@link #uidPrefix} uids. */

@@ -58,7 +58,9 @@ public final class RulesCli {
             try {
                 DataStream<Row> alerts = RuleCompiler.translate(tEnv, rule, logs, Duration.ofDays(1));
                 int cases = RuleTestRunner.casesOf(rule).size();
-                out.println("ok   " + rule.id() + " (" + cases + " test cases)");
+                Set<String> types = RuleCompiler.logTypes(tEnv, rule);
+                out.println("ok   " + rule.id() + " (" + cases + " test cases) reads "
+                        + (types.isEmpty() ? "every log type" : "log types " + String.join(", ", types)));
                 longOverRanges(rule.sql()).forEach(range -> out.println("warn " + rule.id() + ": OVER window of "
                         + range + " (RANGE ... PRECEDING): every timer rescans the events kept for the range, so its cost per event"
                         + " grows with the traffic in it, on RocksDB most; keep OVER ranges within 1 hour, or use a window"

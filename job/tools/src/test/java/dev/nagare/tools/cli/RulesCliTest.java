@@ -41,7 +41,8 @@ class RulesCliTest {
     @Test
     void theBundledPackValidates() throws Exception {
         Run run = cli("validate");
-        assertThat(run.output).contains("ok   app_error_rate (5 test cases)", "ok   db_privilege_change (3 test cases)")
+        assertThat(run.output).contains("ok   app_error_rate (5 test cases) reads log types app",
+                        "ok   db_privilege_change (3 test cases) reads log types mysql_audit, postgres_audit")
                 .doesNotContain("FAIL");
         // No bundled rule has an OVER range longer than an hour (db_unusual_client's lookback is not one).
         assertThat(run.output).doesNotContain("warn ");
