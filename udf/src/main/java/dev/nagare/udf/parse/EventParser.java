@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -80,6 +83,14 @@ public final class EventParser implements Serializable {
             Pattern.compile("/aws/lambda/([^/]+)|/aws/rds/(?:cluster|instance)/([^/]+)/.*|.*/([^/]+)");
 
     private final List<Route> routes;
+    /**
+     * The route and the service of each log group seen, so the route regexes run once per group,
+     * not once per event (a record's events share its group, and a stream has few groups). Bounded:
+     * emptied when it outgrows {@link #GROUPS_REMEMBERED} distinct groups.
+     */
+    private transient volatile Map<String, Optional<Route>> routeByGroup;
+    private transient volatile Map<String, Optional<String>> serviceByGroup;
+    static final int GROUPS_REMEMBERED = 4096;
     private final int maxLineChars;
     private final long maxFutureMillis;
     private final Redactor redactor;
@@ -163,7 +174,7 @@ public final class EventParser implements Serializable {
         out.account = envelope.owner();
         out.logGroup = envelope.logGroup();
         out.logStream = envelope.logStream();
-        out.service = serviceFromLogGroup(envelope.logGroup());
+        out.service = service(envelope.logGroup());
         if (envelope.policyLevel() != null) {
             out.attributes.put("cwl_policy_level", envelope.policyLevel());
         }
@@ -238,13 +249,35 @@ public final class EventParser implements Serializable {
     /** The format a route gives the log group, else the first that recognises the line. */
     private LogFormat format(String logGroup, String message) {
         if (logGroup != null) {
-            for (Route r : routes) {
-                if (r.matches(logGroup)) {
-                    return r.format();
-                }
+            if (routeByGroup == null) {
+                routeByGroup = new ConcurrentHashMap<>(); // after deserialization (transient)
+            }
+            Optional<Route> route = remembered(routeByGroup, logGroup, group -> routes.stream().filter(r -> r.matches(group)).findFirst());
+            if (route.isPresent()) {
+                return route.get().format();
             }
         }
         return LogFormats.forLine(message);
+    }
+
+    private String service(String logGroup) {
+        if (serviceByGroup == null) {
+            serviceByGroup = new ConcurrentHashMap<>();
+        }
+        return logGroup == null ? null
+                : remembered(serviceByGroup, logGroup, group -> Optional.ofNullable(serviceFromLogGroup(group))).orElse(null);
+    }
+
+    private static <T> T remembered(Map<String, T> cache, String group, Function<String, T> compute) {
+        T known = cache.get(group);
+        if (known == null) {
+            if (cache.size() >= GROUPS_REMEMBERED) {
+                cache.clear();
+            }
+            known = compute.apply(group);
+            cache.put(group, known);
+        }
+        return known;
     }
 
     static String serviceFromLogGroup(String logGroup) {

@@ -97,6 +97,28 @@ class EventParserTest {
         assertThat(events.get(0).eventTimeMillis).isEqualTo(1717236902245L);
     }
 
+    /**
+     * Routes and services are remembered per log group: the same group keeps its route and
+     * service on every event, past the bound of groups remembered too, and a group that no route
+     * names is still read by its content, line by line.
+     */
+    @Test
+    void eachLogGroupKeepsItsRouteAndServicePastTheBoundOfGroupsRemembered() throws Exception {
+        EventParser routed = new EventParser(List.of(new EventParser.Route("/custom/audit-.*", "mysql_audit")),
+                EventParser.DEFAULT_MAX_LINE_CHARS, EventParser.DEFAULT_MAX_FUTURE_MILLIS);
+        String audit = "20240601 10:15:05,ip-10-20-3-15,app_rw,10.20.3.41,1287,90213,QUERY,orders,'SELECT 1',0";
+        for (int i = 0; i < EventParser.GROUPS_REMEMBERED * 2 + 10; i++) {
+            String group = "/custom/audit-" + (i % (EventParser.GROUPS_REMEMBERED + 7));
+            NormalizedEvent e = routed.parse(new RawLogEvent(new RawLogEvent.Envelope("1", group, "s", null, null), "id" + i,
+                    1717236902000L, audit), 1717236902000L);
+            assertThat(e.logType).isEqualTo("mysql_audit");
+            assertThat(e.service).isEqualTo(EventParser.serviceFromLogGroup(group)).isEqualTo("audit-" + (i % (EventParser.GROUPS_REMEMBERED + 7)));
+            RawLogEvent line = new RawLogEvent(new RawLogEvent.Envelope("1", "/custom/other", "s", null, null), "o" + i,
+                    1717236902000L, i % 2 == 0 ? "{\"level\":\"error\",\"msg\":\"m\"}" : "plain text");
+            assertThat(routed.parse(line, 1717236902000L).logType).isEqualTo(i % 2 == 0 ? "app" : "text");
+        }
+    }
+
     @Test
     void appJsonDialects() throws Exception {
         for (String file : List.of("logback-json.jsonl", "pino.jsonl", "python-json.jsonl")) {
