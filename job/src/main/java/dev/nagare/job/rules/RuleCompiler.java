@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -97,10 +98,16 @@ public final class RuleCompiler {
                 .build());
     }
 
-    /** A rule's log types as its plan proves them ({@link LogTypeRoutes}), empty when it reads every event. */
+    /**
+     * A rule's log types as its plan proves them ({@link LogTypeRoutes}), empty when it reads every
+     * event. Remembered by the rule's SQL as planned: the {@code logs} schema and the functions are
+     * fixed, and explaining a plan costs an optimization pass (tests and tools build jobs often).
+     */
     public static Set<String> logTypes(TableEnvironment tEnv, Rule rule) {
-        return LogTypeRoutes.of(plan(tEnv, rule).explain());
+        return LOG_TYPES.computeIfAbsent(rule.planText(), sql -> LogTypeRoutes.of(plan(tEnv, rule).explain()));
     }
+
+    private static final Map<String, Set<String>> LOG_TYPES = new ConcurrentHashMap<>();
 
     /**
      * The events of these log types, in one chained filter that carries no state (its uid names
