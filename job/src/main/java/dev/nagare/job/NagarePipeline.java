@@ -175,7 +175,7 @@ public final class NagarePipeline {
             items.setParallelism(source.parallelism());
         }
         SingleOutputStreamOperator<RowData> parsed =
-                items.process(new DecodeFunction(), DecodeFunction.LOG_TYPE)
+                items.process(new DecodeFunction(), DecodeFunction.LOGS_ROWDATA_TYPE)
                         .name("decode-and-parse")
                         .uid("decode-and-parse");
         if (source.parallelism() > 0) {
@@ -184,7 +184,7 @@ public final class NagarePipeline {
         SingleOutputStreamOperator<RowData> reassembled =
                 parsed.getSideOutput(DecodeFunction.PARTIALS)
                         .keyBy(chunk -> chunk.key, Types.STRING)
-                        .process(new PartialReassembler(decoding, parse.partialTimeout, parse.maxLineChars), DecodeFunction.LOG_TYPE)
+                        .process(new PartialReassembler(decoding, parse.partialTimeout, parse.maxLineChars), DecodeFunction.LOGS_ROWDATA_TYPE)
                         .name("firelens-reassembly")
                         .uid("firelens-reassembly");
         DataStream<RowData> events = deduplicate(parsed.union(reassembled), parse.dedupTtl);
@@ -239,7 +239,7 @@ public final class NagarePipeline {
     private static DataStream<RowData> deduplicate(DataStream<RowData> events, Duration ttl) {
         return events
                 .keyBy(Deduplicator::key, Types.STRING)
-                .process(new Deduplicator(ttl), DecodeFunction.LOG_TYPE)
+                .process(new Deduplicator(ttl), DecodeFunction.LOGS_ROWDATA_TYPE)
                 .name("dedup-and-count-late")
                 .uid("dedup-by-event-id");
     }

@@ -28,7 +28,7 @@ public final class DecodeFunction extends ProcessFunction<Row, RowData> {
     private static final long serialVersionUID = 1L;
 
     /** A {@code logs} row as the planner reads it: what this function and the reassembly emit. */
-    public static final TypeInformation<RowData> LOG_TYPE = InternalTypeInfo.of(Schemas.LOGS.getLogicalType());
+    public static final TypeInformation<RowData> LOGS_ROWDATA_TYPE = InternalTypeInfo.of(Schemas.LOGS.getLogicalType());
     public static final TypeInformation<Row> DEAD_LETTER_ROW_TYPE = ExternalTypeInfo.of(Schemas.DEAD_LETTER);
     public static final OutputTag<Row> DEAD_LETTERS = new OutputTag<>("dead-letters", DEAD_LETTER_ROW_TYPE);
     public static final OutputTag<PartialChunk> PARTIALS = new OutputTag<>("firelens-partials", Types.POJO(PartialChunk.class));

@@ -78,7 +78,7 @@ class DeduplicatorTest {
 
     /** The row as the operator behind the shuffle receives it: serialized to the planner's binary form. */
     static RowData shuffled(RowData row) throws IOException {
-        TypeSerializer<RowData> serializer = DecodeFunction.LOG_TYPE.createSerializer(new SerializerConfigImpl());
+        TypeSerializer<RowData> serializer = DecodeFunction.LOGS_ROWDATA_TYPE.createSerializer(new SerializerConfigImpl());
         DataOutputSerializer out = new DataOutputSerializer(256);
         serializer.serialize(row, out);
         return serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));

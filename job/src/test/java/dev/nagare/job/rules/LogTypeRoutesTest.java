@@ -37,7 +37,7 @@ class LogTypeRoutesTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         tEnv = StreamTableEnvironment.create(env);
         NagarePipeline.registerSqlEnvironment(tEnv,
-                env.fromData(DecodeFunction.LOG_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))));
+                env.fromData(DecodeFunction.LOGS_ROWDATA_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))));
     }
 
     private Set<String> types(String sql) {
@@ -106,7 +106,7 @@ class LogTypeRoutesTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamTableEnvironment routedEnv = StreamTableEnvironment.create(env);
         DataStream<RowData> logs = NagarePipeline.registerSqlEnvironment(routedEnv,
-                env.fromData(DecodeFunction.LOG_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))).uid("logs"));
+                env.fromData(DecodeFunction.LOGS_ROWDATA_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))).uid("logs"));
         DataStream<Row> alerts = RuleCompiler.translate(routedEnv, RuleLoader.load(NagareConfig.defaults()), logs, Duration.ofDays(1));
         Map<String, List<Transformation<?>>> routes = new TreeMap<>();
         Deque<Transformation<?>> pending = new ArrayDeque<>(List.of(alerts.getTransformation()));

@@ -68,7 +68,7 @@ class RuleCompilerTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         tEnv = StreamTableEnvironment.create(env);
         logs = NagarePipeline.registerSqlEnvironment(tEnv,
-                env.fromData(DecodeFunction.LOG_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))).uid("logs"));
+                env.fromData(DecodeFunction.LOGS_ROWDATA_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))).uid("logs"));
     }
 
     @Test
@@ -107,7 +107,7 @@ class RuleCompilerTest {
         DataStream<?> logs;
         if (rowData) {
             logs = NagarePipeline.registerSqlEnvironment(tEnv,
-                    env.fromData(DecodeFunction.LOG_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))));
+                    env.fromData(DecodeFunction.LOGS_ROWDATA_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))));
         } else {
             // The view as it was registered before: straight from the stream of Row.
             NagareFunctions.ALL.forEach(tEnv::createTemporarySystemFunction);

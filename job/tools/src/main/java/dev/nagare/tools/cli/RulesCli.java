@@ -52,7 +52,7 @@ public final class RulesCli {
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         // One row of the logs type gives the planner its input; nothing runs.
         DataStream<RowData> logs = NagarePipeline.registerSqlEnvironment(tEnv,
-                env.fromData(DecodeFunction.LOG_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))));
+                env.fromData(DecodeFunction.LOGS_ROWDATA_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))));
         int failed = 0;
         for (Rule rule : rules) {
             try {
