@@ -4,14 +4,11 @@ import dev.nagare.job.metrics.JobMetrics;
 import dev.nagare.job.metrics.Tally;
 import dev.nagare.job.schema.Schemas;
 
-import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.types.Row;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -29,13 +26,12 @@ final class EventRows {
     private final LogTypeMetrics eventsByType;
     private final LogTypeMetrics deadLettersByType;
     private final Tally tally;
-    private final Map<String, LongCounter> eventTallies = new HashMap<>();
 
     EventRows(MetricGroup nagare, Tally tally) {
         this.tally = tally;
         this.events = nagare.counter(JobMetrics.EVENTS);
         this.deadLetters = nagare.counter(JobMetrics.DEAD_LETTERS);
-        this.eventsByType = new LogTypeMetrics(nagare, JobMetrics.EVENTS);
+        this.eventsByType = new LogTypeMetrics(nagare, JobMetrics.EVENTS, tally, "events.");
         this.deadLettersByType = new LogTypeMetrics(nagare, JobMetrics.DEAD_LETTERS);
     }
 
@@ -46,7 +42,6 @@ final class EventRows {
             String logType = row.isNullAt(Schemas.LOGS_LOG_TYPE) ? null : row.getString(Schemas.LOGS_LOG_TYPE).toString();
             events.inc();
             eventsByType.inc(logType);
-            eventTallies.computeIfAbsent(logType, type -> tally.counter("events." + type)).add(1L);
             eventOut.accept(row);
             return;
         }

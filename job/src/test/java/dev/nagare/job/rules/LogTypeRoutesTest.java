@@ -4,8 +4,14 @@ import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.decode.DecodeFunction;
 import dev.nagare.job.schema.Schemas;
+import dev.nagare.udf.parse.NormalizedEvent;
 
+import org.apache.flink.api.common.functions.DefaultOpenContext;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.dag.Transformation;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
@@ -98,6 +104,25 @@ class LogTypeRoutesTest {
         assertThat(LogTypeRoutes.depth(":- Exchange(distribution=[hash[a]])")).isEqualTo(1);
         assertThat(LogTypeRoutes.depth(":  +- Calc(select=[a], where=[=(log_type, 'x')])")).isEqualTo(2);
         assertThat(LogTypeRoutes.depth("   :  +- TableSourceScan(table=[[x]])")).isEqualTo(3);
+    }
+
+    /** The filter keeps its types, as built at the parse and as read behind the shuffle, and nothing else. */
+    @Test
+    void theFilterKeepsExactlyItsTypes() throws Exception {
+        LogTypeFilter filter = new LogTypeFilter(Set.of("mysql_audit", "postgres_audit"));
+        filter.open(DefaultOpenContext.INSTANCE);
+        TypeSerializer<RowData> serializer = DecodeFunction.LOGS_ROWDATA_TYPE.createSerializer(new SerializerConfigImpl());
+        for (String type : new String[] {"mysql_audit", "postgres_audit", "app", "mysql_audit2", "MYSQL_AUDIT", null}) {
+            NormalizedEvent e = new NormalizedEvent();
+            e.logType = type;
+            RowData parsed = Schemas.logRowData(e);
+            DataOutputSerializer out = new DataOutputSerializer(256);
+            serializer.serialize(parsed, out);
+            RowData shuffled = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+            boolean expected = "mysql_audit".equals(type) || "postgres_audit".equals(type);
+            assertThat(filter.filter(parsed)).as(type).isEqualTo(expected);
+            assertThat(filter.filter(shuffled)).as(type).isEqualTo(expected);
+        }
     }
 
     /** The job feeds each routed rule from one chained filter per set of types, straight off the logs stream. */

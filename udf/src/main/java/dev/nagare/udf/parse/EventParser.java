@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -84,13 +82,23 @@ public final class EventParser implements Serializable {
 
     private final List<Route> routes;
     /**
-     * The route and the service of each log group seen, so the route regexes run once per group,
-     * not once per event (a record's events share its group, and a stream has few groups). Bounded:
-     * emptied when it outgrows {@link #GROUPS_REMEMBERED} distinct groups.
+     * What each log group seen resolves to, so the regexes run once per group, not once per event
+     * (a record's events share its group, and a stream has few groups). Bounded: emptied when it
+     * outgrows {@link #GROUPS_REMEMBERED} distinct groups. Transient: rebuilt after deserialization.
      */
-    private transient volatile Map<String, Optional<Route>> routeByGroup;
-    private transient volatile Map<String, Optional<String>> serviceByGroup;
+    private transient volatile Map<String, Group> groups;
     static final int GROUPS_REMEMBERED = 4096;
+
+    /** A log group's route (null when none names it) and service. */
+    private static final class Group {
+        final Route route;
+        final String service;
+
+        Group(Route route, String service) {
+            this.route = route;
+            this.service = service;
+        }
+    }
     private final int maxLineChars;
     private final long maxFutureMillis;
     private final Redactor redactor;
@@ -174,7 +182,8 @@ public final class EventParser implements Serializable {
         out.account = envelope.owner();
         out.logGroup = envelope.logGroup();
         out.logStream = envelope.logStream();
-        out.service = service(envelope.logGroup());
+        Group group = group(envelope.logGroup());
+        out.service = group == null ? null : group.service;
         if (envelope.policyLevel() != null) {
             out.attributes.put("cwl_policy_level", envelope.policyLevel());
         }
@@ -185,7 +194,7 @@ public final class EventParser implements Serializable {
             out.attributes.put(TRUNCATED_ATTRIBUTE, Integer.toString(message.length()));
             message = cut(message, maxLineChars);
         }
-        LogFormat format = format(envelope.logGroup(), message);
+        LogFormat format = group != null && group.route != null ? group.route.format() : LogFormats.forLine(message);
         String type = format.name();
         try {
             format.parse(message, out);
@@ -246,38 +255,26 @@ public final class EventParser implements Serializable {
         out.eventTimeMillis = recordTime;
     }
 
-    /** The format a route gives the log group, else the first that recognises the line. */
-    private LogFormat format(String logGroup, String message) {
-        if (logGroup != null) {
-            if (routeByGroup == null) {
-                routeByGroup = new ConcurrentHashMap<>(); // after deserialization (transient)
-            }
-            Optional<Route> route = remembered(routeByGroup, logGroup, group -> routes.stream().filter(r -> r.matches(group)).findFirst());
-            if (route.isPresent()) {
-                return route.get().format();
-            }
+    /** What a log group resolves to, null for none. */
+    private Group group(String logGroup) {
+        if (logGroup == null) {
+            return null;
         }
-        return LogFormats.forLine(message);
-    }
-
-    private String service(String logGroup) {
-        if (serviceByGroup == null) {
-            serviceByGroup = new ConcurrentHashMap<>();
-        }
-        return logGroup == null ? null
-                : remembered(serviceByGroup, logGroup, group -> Optional.ofNullable(serviceFromLogGroup(group))).orElse(null);
-    }
-
-    private static <T> T remembered(Map<String, T> cache, String group, Function<String, T> compute) {
-        T known = cache.get(group);
+        Map<String, Group> known = groups;
         if (known == null) {
-            if (cache.size() >= GROUPS_REMEMBERED) {
-                cache.clear();
-            }
-            known = compute.apply(group);
-            cache.put(group, known);
+            known = new ConcurrentHashMap<>();
+            groups = known;
         }
-        return known;
+        Group group = known.get(logGroup);
+        if (group == null) {
+            if (known.size() >= GROUPS_REMEMBERED) {
+                known.clear();
+            }
+            Route route = routes.stream().filter(r -> r.matches(logGroup)).findFirst().orElse(null);
+            group = new Group(route, serviceFromLogGroup(logGroup));
+            known.put(logGroup, group);
+        }
+        return group;
     }
 
     static String serviceFromLogGroup(String logGroup) {
