@@ -91,6 +91,8 @@ public final class LatencyBenchmark {
         public String backend = "hashmap";
         /** Flink settings of the run, over the job's own (to measure what a setting changes). */
         public Map<String, String> flink = Map.of();
+        /** Nagare settings of the run, over the benchmark's. */
+        public Map<String, String> nagare = Map.of();
     }
 
     public static void run(Settings s, PrintStream out) throws Exception {
@@ -177,6 +179,9 @@ public final class LatencyBenchmark {
                     // second must not queue behind the destination's rate limit.
                     .with("alerts.rate-limit", "20")
                     .with("alerts.webhook.url", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hooks/latency");
+            for (Map.Entry<String, String> setting : s.nagare.entrySet()) {
+                config = config.with(setting.getKey(), setting.getValue());
+            }
             Configuration flink = LocalRun.loopback();
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());

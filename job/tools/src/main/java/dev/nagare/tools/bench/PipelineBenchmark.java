@@ -71,7 +71,7 @@ public final class PipelineBenchmark {
 
     public static void main(String[] args) throws Exception {
         run(args.length > 0 ? Long.parseLong(args[0]) : 120_000, args.length > 1 ? Integer.parseInt(args[1]) : 2,
-                args.length > 2 ? List.of(args[2].split(",")) : List.of("hashmap", "rocksdb"), Map.of(), System.out);
+                args.length > 2 ? List.of(args[2].split(",")) : List.of("hashmap", "rocksdb"), Map.of(), Map.of(), System.out);
     }
 
     /**
@@ -80,14 +80,17 @@ public final class PipelineBenchmark {
      * @param backends Flink state backends to measure the job on: {@code hashmap} (heap) and/or
      *        {@code rocksdb} (with incremental checkpoints, as on Managed Flink)
      * @param flinkSettings Flink settings of every run, over the benchmark's (to measure what one changes)
+     * @param nagareSettings Nagare settings of every run, over the benchmark's (e.g. {@code rules.disabled}, to
+     *        measure what one rule costs)
      */
     public static void run(long records, int parallelism, List<String> backends, Map<String, String> flinkSettings,
-            PrintStream out) throws Exception {
+            Map<String, String> nagareSettings, PrintStream out) throws Exception {
         long n = Math.max(parallelism, records / parallelism * parallelism); // whole shards
         long tenth = Math.max(parallelism, n / 10 / parallelism * parallelism);
-        out.printf("Java %s, %d cores, parallelism %d%s; generating %,d records...%n",
+        out.printf("Java %s, %d cores, parallelism %d%s%s; generating %,d records...%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), parallelism,
-                flinkSettings.isEmpty() ? "" : ", Flink settings " + flinkSettings, n);
+                flinkSettings.isEmpty() ? "" : ", Flink settings " + flinkSettings,
+                nagareSettings.isEmpty() ? "" : ", Nagare settings " + nagareSettings, n);
         byte[][] all = new byte[(int) n][];
         long expected = 0;
         long expectedTenth = 0;
@@ -110,9 +113,9 @@ public final class PipelineBenchmark {
                 floor.events / floor.cpuSeconds, floor.cpuSeconds * 1e6 / floor.events);
 
         for (String backend : backends) {
-            run(first, expectedTenth, parallelism, backend, flinkSettings); // warm-up: JIT, class loading, the planner
-            Run small = run(first, expectedTenth, parallelism, backend, flinkSettings);
-            Run full = run(all, expected, parallelism, backend, flinkSettings);
+            run(first, expectedTenth, parallelism, backend, flinkSettings, nagareSettings); // warm-up: JIT, class loading, the planner
+            Run small = run(first, expectedTenth, parallelism, backend, flinkSettings, nagareSettings);
+            Run full = run(all, expected, parallelism, backend, flinkSettings, nagareSettings);
             double cpu = full.cpuSeconds - small.cpuSeconds;
             double wall = full.seconds - small.seconds;
             long events = full.events - small.events;
@@ -194,8 +197,8 @@ public final class PipelineBenchmark {
     }
 
     /** One job over the records; checks it counted every event. */
-    private static Run run(byte[][] records, long expected, int parallelism, String backend, Map<String, String> flinkSettings)
-            throws Exception {
+    private static Run run(byte[][] records, long expected, int parallelism, String backend, Map<String, String> flinkSettings,
+            Map<String, String> nagareSettings) throws Exception {
         Path lake = Files.createTempDirectory("nagare-bench");
         Path checkpoints = Files.createTempDirectory("nagare-bench-checkpoints");
         String runId = UUID.randomUUID().toString();
@@ -204,6 +207,9 @@ public final class PipelineBenchmark {
             NagareConfig config = NagareConfig.defaults()
                     .with("lake.path", lake.toString())
                     .with("job.watermark.out-of-orderness", "5 s");
+            for (Map.Entry<String, String> setting : nagareSettings.entrySet()) {
+                config = config.with(setting.getKey(), setting.getValue());
+            }
             Configuration flink = LocalRun.loopback();
             // Checkpoints to files, as in every real deployment; the state backend measured.
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");

@@ -56,10 +56,14 @@ public final class BenchCommand implements Callable<Integer> {
             description = "A Flink setting for every run, over the benchmark's, e.g. taskmanager.memory.managed.size=4g (repeatable).")
     Map<String, String> flink = new LinkedHashMap<>();
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "A Nagare setting for every run, over the benchmark's, e.g. rules.disabled=db_unusual_client (repeatable).")
+    Map<String, String> nagareSettings = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         if (!latency) {
-            PipelineBenchmark.run(records, parallelism, backends, flink, nagare.out);
+            PipelineBenchmark.run(records, parallelism, backends, flink, nagareSettings, nagare.out);
             return Nagare.OK;
         }
         if (rate < 1 || durationSeconds < 40 || outOfOrdernessMillis < 0) {
@@ -75,6 +79,7 @@ public final class BenchCommand implements Callable<Integer> {
             settings.parallelism = parallelism;
             settings.backend = backend;
             settings.flink = flink;
+            settings.nagare = nagareSettings;
             LatencyBenchmark.run(settings, nagare.out);
         }
         return Nagare.OK;
