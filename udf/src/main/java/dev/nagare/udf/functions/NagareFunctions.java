@@ -14,5 +14,6 @@ public final class NagareFunctions {
                     RedactFunction.NAME, RedactFunction.class,
                     SqlVerbFunction.NAME, SqlVerbFunction.class,
                     SqlTablesFunction.NAME, SqlTablesFunction.class,
-                    PreviousTimeFunction.NAME, PreviousTimeFunction.class);
+                    PreviousTimeFunction.NAME, PreviousTimeFunction.class,
+                    SuccessAfterFailuresFunction.NAME, SuccessAfterFailuresFunction.class);
 }

@@ -2,6 +2,7 @@ package dev.nagare.udf.functions;
 
 import dev.nagare.udf.Hostile;
 
+import org.apache.flink.types.Row;
 import org.junit.jupiter.api.Test;
 
 import java.time.LocalDateTime;
@@ -42,6 +43,79 @@ class FunctionsTest {
         assertThat(previous.getValue(acc)).as("a row with a null time is still the row before").isNull();
         previous.accumulate(acc, T0.plusDays(9));
         assertThat(previous.getValue(acc)).isEqualTo(T0.plusDays(8));
+    }
+
+    @Test
+    void successAfterFailuresFiresOnTheSuccessThatCompletesTheRun() {
+        SuccessAfterFailuresFunction sequence = new SuccessAfterFailuresFunction();
+        SuccessAfterFailuresFunction.Run acc = sequence.createAccumulator();
+        for (int i = 0; i < 6; i++) {
+            sequence.accumulate(acc, true, T0.plusSeconds(5L * i), 5, 600);
+            assertThat(sequence.getValue(acc)).as("failure %d", i).isNull();
+        }
+        sequence.accumulate(acc, false, T0.plusMinutes(1), 5, 600);
+        assertThat(sequence.getValue(acc)).isEqualTo(Row.of(6L, T0, T0.plusMinutes(1)));
+        sequence.accumulate(acc, false, T0.plusMinutes(2), 5, 600);
+        assertThat(sequence.getValue(acc)).as("the success reset the run").isNull();
+        for (int i = 0; i < 4; i++) {
+            sequence.accumulate(acc, true, T0.plusMinutes(3).plusSeconds(i), 5, 600);
+        }
+        sequence.accumulate(acc, false, T0.plusMinutes(4), 5, 600);
+        assertThat(sequence.getValue(acc)).as("four failures are too few").isNull();
+    }
+
+    @Test
+    void successAfterFailuresNeedsItsLastFailuresWithinTheWindow() {
+        SuccessAfterFailuresFunction sequence = new SuccessAfterFailuresFunction();
+        SuccessAfterFailuresFunction.Run exact = sequence.createAccumulator();
+        for (int i = 0; i < 5; i++) {
+            sequence.accumulate(exact, true, T0.plusSeconds(150L * i), 5, 600);
+        }
+        sequence.accumulate(exact, false, T0.plusMinutes(10), 5, 600);
+        assertThat(sequence.getValue(exact)).as("the fifth-last failure exactly the window before: timed out").isNull();
+
+        SuccessAfterFailuresFunction.Run longRun = sequence.createAccumulator();
+        for (int i = 0; i < 8; i++) {
+            sequence.accumulate(longRun, true, T0.plusMinutes(2L * i), 5, 600);
+        }
+        sequence.accumulate(longRun, false, T0.plusMinutes(15), 5, 600);
+        assertThat(sequence.getValue(longRun)).as("the last five are within; the whole run is reported")
+                .isEqualTo(Row.of(8L, T0, T0.plusMinutes(15)));
+    }
+
+    @Test
+    void successAfterFailuresCountsTiedFailuresBeforeTheSuccess() {
+        SuccessAfterFailuresFunction sequence = new SuccessAfterFailuresFunction();
+        SuccessAfterFailuresFunction.Run acc = sequence.createAccumulator();
+        sequence.accumulate(acc, true, T0, 5, 600);
+        sequence.accumulate(acc, false, T0.plusSeconds(1), 5, 600);
+        sequence.accumulate(acc, false, T0.plusSeconds(1), 5, 600);
+        assertThat(sequence.getValue(acc)).as("a second success at the same time").isNull();
+        for (int i = 0; i < 3; i++) {
+            sequence.accumulate(acc, true, T0.plusSeconds(1), 5, 600);
+            assertThat(sequence.getValue(acc)).isNull();
+        }
+        sequence.accumulate(acc, true, T0.plusSeconds(1), 5, 600);
+        assertThat(sequence.getValue(acc)).as("the fifth failure before the success, with the one before the tie")
+                .isEqualTo(Row.of(5L, T0, T0.plusSeconds(1)));
+        sequence.accumulate(acc, true, T0.plusSeconds(1), 5, 600);
+        assertThat(sequence.getValue(acc)).as("each further tie reports the grown run")
+                .isEqualTo(Row.of(6L, T0, T0.plusSeconds(1)));
+        sequence.accumulate(acc, true, T0.plusSeconds(2), 5, 600);
+        assertThat(sequence.getValue(acc)).as("a later failure starts a new run").isNull();
+        assertThat(acc.count).isEqualTo(1);
+    }
+
+    @Test
+    void successAfterFailuresAnswersNullsWithNull() {
+        SuccessAfterFailuresFunction sequence = new SuccessAfterFailuresFunction();
+        SuccessAfterFailuresFunction.Run acc = sequence.createAccumulator();
+        sequence.accumulate(acc, null, T0, 5, 600);
+        sequence.accumulate(acc, true, null, 5, 600);
+        sequence.accumulate(acc, true, T0, null, 600);
+        sequence.accumulate(acc, true, T0, 0, 600);
+        assertThat(sequence.getValue(acc)).isNull();
+        assertThat(acc.count).isZero();
     }
 
     @Test

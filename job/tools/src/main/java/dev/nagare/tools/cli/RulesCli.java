@@ -9,8 +9,11 @@ import dev.nagare.tools.rules.RuleTestRunner;
 import dev.nagare.job.schema.Schemas;
 
 import org.apache.flink.api.dag.Transformation;
+import org.apache.flink.cep.operator.CepOperator;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.SimpleOperatorFactory;
+import org.apache.flink.streaming.api.transformations.OneInputTransformation;
 import org.apache.flink.streaming.api.transformations.PartitionTransformation;
 import org.apache.flink.table.api.TableException;
 import org.apache.flink.table.api.ValidationException;
@@ -64,7 +67,14 @@ public final class RulesCli {
                 longOverRanges(rule.sql()).forEach(range -> out.println("warn " + rule.id() + ": OVER window of "
                         + range + " (RANGE ... PRECEDING): every timer rescans the events kept for the range, so its cost per event"
                         + " grows with the traffic in it, on RocksDB most; keep OVER ranges within 1 hour, or use a window"
-                        + " aggregation or a MATCH_RECOGNIZE with WITHIN"));
+                        + " aggregation or keyed last-seen state (db_unusual_client)"));
+                if (usesPatternOperator(alerts, logs)) {
+                    out.println("warn " + rule.id() + ": MATCH_RECOGNIZE sets a timer for every distinct timestamp of a key and"
+                            + " lists all the key's buffered rows on each; on RocksDB each listing seeks through the tombstones of"
+                            + " the rows it already processed, so its cost per event grows with the key's traffic. Feed it only"
+                            + " the events the pattern needs, or use an OVER window with an aggregate"
+                            + " (SUCCESS_AFTER_FAILURES, as db_bruteforce_then_success does)");
+                }
                 int shuffled = logColumnsShuffled(alerts, logs);
                 int all = DataType.getFieldNames(Schemas.LOGS).size();
                 if (shuffled > all / 2) {
@@ -110,6 +120,26 @@ public final class RulesCli {
             pending.addAll(t.getInputs());
         }
         return most;
+    }
+
+    /** True when the rule's plan has Flink's pattern operator ({@code MATCH_RECOGNIZE}). */
+    static boolean usesPatternOperator(DataStream<?> alerts, DataStream<?> logs) {
+        Deque<Transformation<?>> pending = new ArrayDeque<>(List.of(alerts.getTransformation()));
+        Set<Transformation<?>> seen = new HashSet<>();
+        while (!pending.isEmpty()) {
+            Transformation<?> t = pending.pop();
+            if (t == logs.getTransformation() || !seen.add(t)) {
+                continue;
+            }
+            if (t instanceof OneInputTransformation
+                    && ((OneInputTransformation<?, ?>) t).getOperatorFactory() instanceof SimpleOperatorFactory
+                    && ((SimpleOperatorFactory<?>) ((OneInputTransformation<?, ?>) t).getOperatorFactory()).getOperator()
+                            instanceof CepOperator) {
+                return true;
+            }
+            pending.addAll(t.getInputs());
+        }
+        return false;
     }
 
     /** An OVER window's {@code RANGE BETWEEN INTERVAL 'n' UNIT PRECEDING}, with its amount and unit. */

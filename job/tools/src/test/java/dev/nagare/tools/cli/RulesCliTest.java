@@ -9,10 +9,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -72,6 +74,22 @@ class RulesCliTest {
                 .doesNotContain("FAIL");
         assertThat(run.output.lines().filter(line -> line.startsWith("warn "))).hasSize(1);
         assertThat(run.code).isZero();
+    }
+
+    @Test
+    void aRuleWithMatchRecognizeIsWarnedAboutAndFindsWhatTheBundledAggregateFinds() throws Exception {
+        for (String name : List.of("login_sequence_pattern.sql", "login_sequence_pattern.test.json")) {
+            try (InputStream in = RulesCliTest.class.getResourceAsStream("/rules-with-pattern/" + name)) {
+                Files.copy(in, dir.resolve(name));
+            }
+        }
+        Run validate = cli("validate", "--rules", dir.toString());
+        assertThat(validate.output).contains("warn login_sequence_pattern: MATCH_RECOGNIZE sets a timer for every distinct timestamp")
+                .doesNotContain("FAIL");
+        assertThat(validate.code).isZero();
+        Run test = cli("test", "--rules", dir.toString());
+        assertThat(test.output).contains("4 passed, 0 failed");
+        assertThat(test.code).isZero();
     }
 
     @Test
