@@ -33,7 +33,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -104,42 +104,36 @@ public final class RulesCli {
      */
     static int logColumnsShuffled(DataStream<?> alerts, DataStream<?> logs) {
         List<String> columns = DataType.getFieldNames(Schemas.LOGS);
-        Deque<Transformation<?>> pending = new ArrayDeque<>(List.of(alerts.getTransformation()));
-        Set<Transformation<?>> seen = new HashSet<>();
         int most = 0;
-        while (!pending.isEmpty()) {
-            Transformation<?> t = pending.pop();
-            if (t == logs.getTransformation() || !seen.add(t)) {
-                continue;
-            }
+        for (Transformation<?> t : ruleTransformations(alerts, logs)) {
             if (t instanceof PartitionTransformation && t.getOutputType() instanceof InternalTypeInfo
                     && ((InternalTypeInfo<?>) t.getOutputType()).toLogicalType() instanceof RowType) {
                 List<String> shuffled = ((RowType) ((InternalTypeInfo<?>) t.getOutputType()).toLogicalType()).getFieldNames();
                 most = Math.max(most, (int) columns.stream().filter(shuffled::contains).count());
             }
-            pending.addAll(t.getInputs());
         }
         return most;
     }
 
     /** True when the rule's plan has Flink's pattern operator ({@code MATCH_RECOGNIZE}). */
     static boolean usesPatternOperator(DataStream<?> alerts, DataStream<?> logs) {
+        return ruleTransformations(alerts, logs).stream().anyMatch(t -> t instanceof OneInputTransformation
+                && ((OneInputTransformation<?, ?>) t).getOperatorFactory() instanceof SimpleOperatorFactory
+                && ((SimpleOperatorFactory<?>) ((OneInputTransformation<?, ?>) t).getOperatorFactory()).getOperator()
+                        instanceof CepOperator);
+    }
+
+    /** The transformations a rule's plan adds: from its alerts back to, not including, the {@code logs} stream. */
+    private static Set<Transformation<?>> ruleTransformations(DataStream<?> alerts, DataStream<?> logs) {
         Deque<Transformation<?>> pending = new ArrayDeque<>(List.of(alerts.getTransformation()));
-        Set<Transformation<?>> seen = new HashSet<>();
+        Set<Transformation<?>> seen = new LinkedHashSet<>();
         while (!pending.isEmpty()) {
             Transformation<?> t = pending.pop();
-            if (t == logs.getTransformation() || !seen.add(t)) {
-                continue;
+            if (t != logs.getTransformation() && seen.add(t)) {
+                pending.addAll(t.getInputs());
             }
-            if (t instanceof OneInputTransformation
-                    && ((OneInputTransformation<?, ?>) t).getOperatorFactory() instanceof SimpleOperatorFactory
-                    && ((SimpleOperatorFactory<?>) ((OneInputTransformation<?, ?>) t).getOperatorFactory()).getOperator()
-                            instanceof CepOperator) {
-                return true;
-            }
-            pending.addAll(t.getInputs());
         }
-        return false;
+        return seen;
     }
 
     /** An OVER window's {@code RANGE BETWEEN INTERVAL 'n' UNIT PRECEDING}, with its amount and unit. */
