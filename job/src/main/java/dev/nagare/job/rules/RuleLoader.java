@@ -51,7 +51,10 @@ public final class RuleLoader {
         Set<String> unknown = new TreeSet<>(disabled);
         unknown.removeAll(rules.keySet());
         if (!unknown.isEmpty()) {
-            throw new RuleException("rules.disabled names unknown rule ids " + unknown + "; known: " + new TreeSet<>(rules.keySet()));
+            // Flink's list options are separated by ';': "a,b" is one id, and saying so saves a guess.
+            String separator = unknown.stream().anyMatch(id -> id.contains(",")) ? " (separate ids with ';', not ',')" : "";
+            throw new RuleException("rules.disabled names unknown rule ids " + unknown + separator + "; known: "
+                    + new TreeSet<>(rules.keySet()));
         }
         List<Rule> enabled = rules.values().stream()
                 .filter(Rule::enabled)

@@ -1,5 +1,7 @@
 package dev.nagare.job.rules;
 
+import dev.nagare.job.config.NagareConfig;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,6 +32,18 @@ class RuleTest {
         Rule rule = Rule.parse(HEADER.replace("-- description: Finds things.\n", "-- description: Finds things\n--   over two lines.\n")
                 + "--\n--   not a continuation after a blank comment\nSELECT 1", "t.sql");
         assertThat(rule.description()).isEqualTo("Finds things over two lines.");
+    }
+
+    @Test
+    void disabledIdsAreSeparatedBySemicolonsAndACommaListIsExplained() {
+        assertThat(RuleLoader.load(NagareConfig.defaults().with("rules.disabled", "app_error_rate;db_bulk_read")))
+                .extracting(Rule::id).doesNotContain("app_error_rate", "db_bulk_read").contains("app_error_spike");
+        assertThatThrownBy(() -> RuleLoader.load(NagareConfig.defaults().with("rules.disabled", "app_error_rate,db_bulk_read")))
+                .isInstanceOf(RuleException.class)
+                .hasMessageStartingWith("rules.disabled names unknown rule ids [app_error_rate,db_bulk_read]"
+                        + " (separate ids with ';', not ','); known: [app_error_rate, ");
+        assertThatThrownBy(() -> RuleLoader.load(NagareConfig.defaults().with("rules.disabled", "no_such_rule")))
+                .hasMessageStartingWith("rules.disabled names unknown rule ids [no_such_rule]; known: ");
     }
 
     @Test
