@@ -4,18 +4,23 @@ import dev.nagare.udf.parse.LogColumns;
 import dev.nagare.udf.parse.NormalizedEvent;
 
 import org.apache.flink.table.api.DataTypes;
-import org.apache.flink.table.data.GenericMapData;
-import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.ArrayData;
+import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.MapData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.data.binary.BinaryMapData;
+import org.apache.flink.table.data.binary.BinaryRowData;
+import org.apache.flink.table.data.writer.BinaryRowWriter;
+import org.apache.flink.table.runtime.typeutils.MapDataSerializer;
 import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.types.logical.VarCharType;
 import org.apache.flink.types.Row;
 
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -115,55 +120,134 @@ public final class Schemas {
     private static final LogColumns.Column[] LOG_COLUMNS = LogColumns.ALL.toArray(new LogColumns.Column[0]);
 
     /**
-     * The {@code logs} row of a parsed event in the planner's form, built straight from the event:
-     * the job's hot path. The same values as {@link #logRow} converted by Flink's converter
-     * ({@code LogColumnsTest}), without the {@code Row}, the {@code LocalDateTime}s and the map copy
-     * in between.
+     * The {@code logs} row of a parsed event in the planner's binary form, written straight from
+     * the event: the job's hot path. The same values as {@link #logRow} converted by Flink's
+     * converter ({@code LogColumnsTest}).
+     *
+     * <p>Binary, not a {@code GenericRowData}: the row's first stop is the dedup shuffle, whose
+     * serializer turned a generic row into a binary one anyway, and on the way each string was
+     * four objects (bytes, string, segment, segment array): the largest share of the parse's
+     * allocations. Here each string is encoded once by the JDK (the same bytes as Flink's own
+     * encoder, {@code LogColumnsTest} checks) and written into one buffer of the row's exact size,
+     * which the serializer then copies as it is.
      */
     public static RowData logRowData(NormalizedEvent e) {
-        GenericRowData row = new GenericRowData(LOG_COLUMNS.length);
-        for (int i = 0; i < LOG_COLUMNS.length; i++) {
-            Object value = LOG_COLUMNS[i].plain(e);
-            if (value == null) {
-                continue;
+        Object[] values = VALUES.get();
+        try {
+            int variableBytes = 0;
+            for (int i = 0; i < LOG_COLUMNS.length; i++) {
+                Object value = LOG_COLUMNS[i].plain(e);
+                if (value instanceof String) {
+                    byte[] utf8 = ((String) value).getBytes(StandardCharsets.UTF_8);
+                    variableBytes += variableSize(utf8.length);
+                    value = utf8;
+                } else if (value instanceof Map) {
+                    BinaryMapData map = stringMap((Map<?, ?>) value);
+                    variableBytes += map == null ? 0 : variableSize(map.getSizeInBytes());
+                    value = map;
+                }
+                values[i] = value;
             }
-            switch (LOG_COLUMNS[i].type) {
-                case TIMESTAMP:
-                    row.setField(i, TimestampData.fromEpochMillis((Long) value));
-                    break;
-                case STRING:
-                    row.setField(i, utf8((String) value));
-                    break;
-                case STRING_MAP:
-                    row.setField(i, stringMap((Map<?, ?>) value));
-                    break;
-                default:
-                    row.setField(i, value); // INT, BIGINT, DOUBLE, BOOLEAN: the boxed Java value
+            BinaryRowData row = new BinaryRowData(LOG_COLUMNS.length);
+            BinaryRowWriter writer = new BinaryRowWriter(row, variableBytes);
+            for (int i = 0; i < LOG_COLUMNS.length; i++) {
+                Object value = values[i];
+                if (value == null) {
+                    writer.setNullAt(i);
+                    continue;
+                }
+                switch (LOG_COLUMNS[i].type) {
+                    case TIMESTAMP:
+                        writer.writeTimestamp(i, TimestampData.fromEpochMillis((Long) value), 3);
+                        break;
+                    case STRING:
+                        // A string and a byte string have one layout in a binary row (inline up
+                        // to 7 bytes, else offset and length): the UTF-8 bytes are the string.
+                        writer.writeBinary(i, (byte[]) value);
+                        break;
+                    case STRING_MAP:
+                        writer.writeMap(i, (BinaryMapData) value, MAPS.get()); // binary already: written as it is
+                        break;
+                    case INT:
+                        writer.writeInt(i, (Integer) value);
+                        break;
+                    case BIGINT:
+                        writer.writeLong(i, (Long) value);
+                        break;
+                    case DOUBLE:
+                        writer.writeDouble(i, (Double) value);
+                        break;
+                    case BOOLEAN:
+                        writer.writeBoolean(i, (Boolean) value);
+                        break;
+                    default:
+                        throw new IllegalStateException("no binary form for column type " + LOG_COLUMNS[i].type);
+                }
             }
+            writer.complete();
+            return row;
+        } finally {
+            Arrays.fill(values, null); // hold no message past its row
         }
-        return row;
     }
 
-    /** A copy of the event's map in the planner's form (the parser may reuse the map); NULL when empty. */
-    private static MapData stringMap(Map<?, ?> map) {
+    /** Bytes a value takes in a binary row's variable part: none up to 7 (kept inline), else whole 8-byte words. */
+    private static int variableSize(int bytes) {
+        return bytes <= 7 ? 0 : (bytes + 7) & ~7;
+    }
+
+    /** Each thread's scratch for one event's values between sizing the row and writing it. */
+    private static final ThreadLocal<Object[]> VALUES = ThreadLocal.withInitial(() -> new Object[LOG_COLUMNS.length]);
+
+    /** Writes maps into binary form; it reuses its own buffers, so one per thread. */
+    private static final ThreadLocal<MapDataSerializer> MAPS = ThreadLocal.withInitial(
+            () -> new MapDataSerializer(new VarCharType(VarCharType.MAX_LENGTH), new VarCharType(VarCharType.MAX_LENGTH)));
+
+    /**
+     * A copy of the event's map in the planner's binary form (the parser may reuse the map); NULL
+     * when empty. Made from two arrays in the parser's order, not a {@code GenericMapData}, whose
+     * hash map hashed every key's bytes only for the map to be listed once (17% of the decode and
+     * parse samples in a profile).
+     */
+    private static BinaryMapData stringMap(Map<?, ?> map) {
         if (map.isEmpty()) {
             return null;
         }
-        Map<StringData, StringData> copy = new HashMap<>(map.size() * 2);
-        map.forEach((k, v) -> copy.put(utf8((String) k), v == null ? null : utf8((String) v)));
-        return new GenericMapData(copy);
+        StringData[] keys = new StringData[map.size()];
+        StringData[] values = new StringData[keys.length];
+        int i = 0;
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            keys[i] = StringData.fromString((String) entry.getKey());
+            values[i++] = entry.getValue() == null ? null : StringData.fromString((String) entry.getValue());
+        }
+        // The serializer's result is a new map of its own bytes: it outlives the serializer's buffers.
+        return MAPS.get().toBinaryMap(new ArrayMapData(new GenericArrayData(keys), new GenericArrayData(values)));
     }
 
-    /**
-     * A string in the planner's binary form, encoded by the JDK: every string of an event is
-     * encoded once on its way through the dedup shuffle, and Flink's own encoder (behind
-     * {@code StringData.fromString}) goes character by character through a thread-local buffer
-     * it replaces with a new zeroed array three times the string's length past 21,845 characters
-     * (3% of the job's CPU in a profile). Both give the same bytes, lone surrogates included
-     * (Flink falls back to the JDK for those); {@code LogColumnsTest} checks.
-     */
-    static StringData utf8(String text) {
-        return StringData.fromBytes(text.getBytes(StandardCharsets.UTF_8));
+    /** A map as its key and value arrays, as the serializer reads it; the keys are distinct (they come from a {@code Map}). */
+    private static final class ArrayMapData implements MapData {
+        private final ArrayData keys;
+        private final ArrayData values;
+
+        ArrayMapData(ArrayData keys, ArrayData values) {
+            this.keys = keys;
+            this.values = values;
+        }
+
+        @Override
+        public int size() {
+            return keys.size();
+        }
+
+        @Override
+        public ArrayData keyArray() {
+            return keys;
+        }
+
+        @Override
+        public ArrayData valueArray() {
+            return values;
+        }
     }
 
     /** The Flink type of a {@code logs} column type. */

@@ -3,6 +3,7 @@ package dev.nagare.job.schema;
 import dev.nagare.udf.parse.LogColumns;
 import dev.nagare.udf.parse.NormalizedEvent;
 
+import org.apache.flink.table.data.MapData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.binary.BinaryStringData;
 import org.apache.flink.table.data.conversion.DataStructureConverter;
@@ -97,14 +98,35 @@ class LogColumnsTest {
                 .containsEntry("user_name", "アリス");
     }
 
-    /** The JDK's UTF-8 bytes of a string are Flink's own, for any text a log line can carry. */
+    /**
+     * The row writer encodes strings with the JDK; its UTF-8 bytes must be Flink's own, for any
+     * text a log line can carry, short (kept in the row's fixed part) or long, in columns and in
+     * the attributes map. Rows built one after another in the same writer must not share bytes,
+     * and a row larger than the writer's buffer (it grows, and is let go after) is whole.
+     */
     @Test
     void stringsAreEncodedAsFlinkEncodesThem() {
-        List<String> texts = List.of("", "plain ascii", "注文 café — ünïcødé 🚀", "lone \uD800 high", "lone \uDC00 low",
-                "swapped \uDC00\uD800 pair", "x".repeat(30_000) + "é", "日本".repeat(20_000), "\u0000nul and \u007f");
+        List<String> texts = List.of("", "abc", "1234567", "12345678", "plain ascii", "注文 café — ünïcødé 🚀", "lone \uD800 high",
+                "lone \uDC00 low", "swapped \uDC00\uD800 pair", "x".repeat(30_000) + "é", "日本".repeat(20_000),
+                "\u0000nul and \u007f", "z".repeat(1 << 21), "after the large one");
+        int message = NAMES.indexOf("message");
+        int attributes = NAMES.indexOf("attributes");
+        List<RowData> rows = new ArrayList<>();
         for (String text : texts) {
-            assertThat(Schemas.utf8(text).toBytes()).as(text.length() > 40 ? text.substring(0, 40) : text)
-                    .isEqualTo(BinaryStringData.fromString(text).toBytes());
+            NormalizedEvent e = new NormalizedEvent();
+            e.message = text;
+            e.attributes.put(text, text);
+            rows.add(Schemas.logRowData(e));
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            String text = texts.get(i);
+            byte[] flink = BinaryStringData.fromString(text).toBytes();
+            RowData row = rows.get(i);
+            assertThat(row.getString(message).toBytes()).as(text.length() > 40 ? text.substring(0, 40) : text).isEqualTo(flink);
+            MapData map = row.getMap(attributes);
+            assertThat(map.size()).isEqualTo(1);
+            assertThat(map.keyArray().getString(0).toBytes()).isEqualTo(flink);
+            assertThat(map.valueArray().getString(0).toBytes()).isEqualTo(flink);
         }
     }
 

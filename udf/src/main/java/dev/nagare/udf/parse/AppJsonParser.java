@@ -175,14 +175,18 @@ public final class AppJsonParser {
         if (v != null || name.indexOf('.') < 0) {
             return v;
         }
+        // Walked by the dots, not split: the names are constants and this runs for every field
+        // of every app event (String.split built a list and an array each time).
         JsonNode node = json;
-        for (String part : name.split("\\.")) {
-            node = node.get(part);
-            if (node == null) {
-                return null;
+        int start = 0;
+        for (int dot = name.indexOf('.'); node != null; dot = name.indexOf('.', start)) {
+            node = node.get(dot < 0 ? name.substring(start) : name.substring(start, dot));
+            if (dot < 0) {
+                return node;
             }
+            start = dot + 1;
         }
-        return node;
+        return null;
     }
 
     private static String joinLines(JsonNode array) {

@@ -227,6 +227,22 @@ class MoreFormatsTest {
     }
 
     @Test
+    void dottedFieldNamesAreReadFlatOrNested() throws Exception {
+        // ECS / OpenTelemetry style nesting: {"log": {"level": ...}}, {"service": {"name": ...}}.
+        NormalizedEvent nested = inGroup("/ecs/pay", "{\"@timestamp\":\"2024-06-01T10:15:02Z\",\"log\":{\"level\":\"error\"},"
+                + "\"service\":{\"name\":\"pay\"},\"trace\":{\"id\":\"t-1\"},\"message\":\"declined\"}");
+        assertThat(nested.level).isEqualTo("ERROR");
+        assertThat(nested.service).isEqualTo("pay");
+        assertThat(nested.traceId).isEqualTo("t-1");
+        // The same names written flat, and a nested path that stops short of its leaf.
+        NormalizedEvent flat = inGroup("/ecs/pay", "{\"log.level\":\"warn\",\"dd.trace_id\":\"t-2\","
+                + "\"trace\":{\"span\":\"s\"},\"service\":\"ledger\",\"message\":\"slow\"}");
+        assertThat(flat.level).isEqualTo("WARN");
+        assertThat(flat.service).isEqualTo("ledger");
+        assertThat(flat.traceId).isEqualTo("t-2");
+    }
+
+    @Test
     void mariadbDialect() throws Exception {
         NormalizedEvent e = inGroup("/aws/rds/instance/ledger-maria/audit", Examples.lines("rds-mariadb-audit.log").get(4));
         assertThat(e.dbQuery).isEqualTo("DELETE FROM sessions\nWHERE last_seen < NOW() - INTERVAL 30 DAY");
