@@ -121,6 +121,12 @@ public final class Deduplicator extends KeyedProcessFunction<String, RowData, Ro
                     .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                     .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                     .cleanupFullSnapshot()
+                    // Heap state: each access also visits one stored id and drops it if expired.
+                    // An event makes two accesses (read, write) and at most one id expires per
+                    // event in a steady stream, so cleaning keeps pace; Flink's default of five per
+                    // access was a quarter of this operator's CPU (walking the table). RocksDB
+                    // ignores this and drops expired ids in its compactions.
+                    .cleanupIncrementally(1, false)
                     .build());
             seen = getRuntimeContext().getState(descriptor);
         }

@@ -213,6 +213,24 @@ class DeduplicatorTest {
         assertThat(restored.numKeyedStateEntries()).isZero();
     }
 
+    /**
+     * On heap, expired ids leave memory as traffic goes on, not only at checkpoints: the ids of
+     * one hour are gone after the next hour's as many new ids (each access visits a stored id).
+     */
+    @Test
+    void expiredIdsAreDroppedFromHeapStateAsNewIdsArrive() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness = harness(TTL, null);
+        int n = 2_000;
+        for (int i = 0; i < n; i++) {
+            harness.processElement(event("old-" + i, T0), T0);
+        }
+        harness.setStateTtlProcessingTime(T0 + TTL.toMillis() + 1);
+        for (int i = 0; i < n; i++) {
+            harness.processElement(event("new-" + i, T0), T0);
+        }
+        assertThat(harness.numKeyedStateEntries()).isBetween(n, n + n / 10);
+    }
+
     @Test
     void seenIdsSurviveASnapshotAndRestore() throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness = harness(TTL, null);
