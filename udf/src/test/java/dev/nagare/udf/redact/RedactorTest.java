@@ -146,6 +146,27 @@ class RedactorTest {
         assertThat(Redactor.DEFAULT.maskValue("courier", "c-318")).isEqualTo("c-318");
     }
 
+    /** Judged names are remembered up to a bound; past it, and for a serialized copy, the answer is the same. */
+    @Test
+    void attributeNamesAreJudgedTheSameWhenRememberedAndPastTheBound() throws Exception {
+        Redactor redactor = new Redactor(List.of("password", "token"), List.of());
+        for (int round = 0; round < 2; round++) {
+            assertThat(redactor.maskValue("db_password", "hunter2")).isEqualTo(Redactor.MASK);
+            assertThat(redactor.maskValue("passwordless", "true")).isEqualTo("true");
+        }
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(redactor.maskValue("field_" + i, "v")).isEqualTo("v");
+        }
+        assertThat(redactor.maskValue("accessToken", "t1")).isEqualTo(Redactor.MASK); // judged past the bound
+        assertThat(redactor.maskValue("max_tokens", "512")).isEqualTo("512");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(redactor);
+        }
+        Redactor copy = (Redactor) new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())).readObject();
+        assertThat(copy.maskValue("db_password", "hunter2")).isEqualTo(Redactor.MASK);
+    }
+
     @Test
     void secretNamesAreConfigurable() {
         Redactor redactor = new Redactor(List.of("pin"), List.of(Pattern.compile("ticket-([0-9]{4}+)")));
