@@ -127,9 +127,10 @@ public final class Schemas {
      * <p>Binary, not a {@code GenericRowData}: the row's first stop is the dedup shuffle, whose
      * serializer turned a generic row into a binary one anyway, and on the way each string was
      * four objects (bytes, string, segment, segment array): the largest share of the parse's
-     * allocations. Here each string is encoded once by the JDK (the same bytes as Flink's own
-     * encoder, {@code LogColumnsTest} checks) and written into one buffer of the row's exact size,
-     * which the serializer then copies as it is.
+     * allocations. Here each column's string is encoded by the JDK (the same bytes as Flink's own
+     * encoder, {@code LogColumnsTest} checks) and copied into one buffer of the row's exact size,
+     * which the serializer then copies as it is; the attributes map is written in binary form
+     * first and copied in whole.
      */
     public static RowData logRowData(NormalizedEvent e) {
         Object[] values = VALUES.get();
@@ -221,8 +222,14 @@ public final class Schemas {
             values[i++] = entry.getValue() == null ? null : StringData.fromString((String) entry.getValue());
         }
         // The serializer's result is a new map of its own bytes: it outlives the serializer's buffers.
-        return MAPS.get().toBinaryMap(new ArrayMapData(new GenericArrayData(keys), new GenericArrayData(values)));
+        BinaryMapData binary = MAPS.get().toBinaryMap(new ArrayMapData(new GenericArrayData(keys), new GenericArrayData(values)));
+        if (binary.getSizeInBytes() > MAX_KEPT_MAP_BUFFER) {
+            MAPS.remove(); // its buffers grew to this map: one huge event must not pin them to the thread
+        }
+        return binary;
     }
+
+    private static final int MAX_KEPT_MAP_BUFFER = 64 * 1024;
 
     /** A map as its key and value arrays, as the serializer reads it; the keys are distinct (they come from a {@code Map}). */
     private static final class ArrayMapData implements MapData {

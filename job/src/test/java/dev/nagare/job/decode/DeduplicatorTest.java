@@ -215,7 +215,9 @@ class DeduplicatorTest {
 
     /**
      * On heap, expired ids leave memory as traffic goes on, not only at checkpoints: the ids of
-     * one hour are gone after the next hour's as many new ids (each access visits a stored id).
+     * one hour are gone after the next hour's as many new ids. Guards the light cleanup setting
+     * (one entry per access instead of Flink's five): it must still keep pace; with no background
+     * cleanup this fails.
      */
     @Test
     void expiredIdsAreDroppedFromHeapStateAsNewIdsArrive() throws Exception {

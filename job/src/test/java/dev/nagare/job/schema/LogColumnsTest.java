@@ -99,10 +99,10 @@ class LogColumnsTest {
     }
 
     /**
-     * The row writer encodes strings with the JDK; its UTF-8 bytes must be Flink's own, for any
-     * text a log line can carry, short (kept in the row's fixed part) or long, in columns and in
-     * the attributes map. Rows built one after another in the same writer must not share bytes,
-     * and a row larger than the writer's buffer (it grows, and is let go after) is whole.
+     * The row is written with the JDK's UTF-8 bytes; they must be Flink's own, for any text a log
+     * line can carry, short (kept in the row's fixed part) or long, in columns and in the
+     * attributes map (whose serializer is reused by the thread). Rows built one after another
+     * must not share bytes: all are checked after all were built. A null attribute value stays null.
      */
     @Test
     void stringsAreEncodedAsFlinkEncodesThem() {
@@ -116,6 +116,7 @@ class LogColumnsTest {
             NormalizedEvent e = new NormalizedEvent();
             e.message = text;
             e.attributes.put(text, text);
+            e.attributes.put("\u0000null", null);
             rows.add(Schemas.logRowData(e));
         }
         for (int i = 0; i < texts.size(); i++) {
@@ -124,9 +125,11 @@ class LogColumnsTest {
             RowData row = rows.get(i);
             assertThat(row.getString(message).toBytes()).as(text.length() > 40 ? text.substring(0, 40) : text).isEqualTo(flink);
             MapData map = row.getMap(attributes);
-            assertThat(map.size()).isEqualTo(1);
+            assertThat(map.size()).isEqualTo(2);
             assertThat(map.keyArray().getString(0).toBytes()).isEqualTo(flink);
             assertThat(map.valueArray().getString(0).toBytes()).isEqualTo(flink);
+            assertThat(map.keyArray().getString(1).toString()).isEqualTo("\u0000null");
+            assertThat(map.valueArray().isNullAt(1)).isTrue();
         }
     }
 

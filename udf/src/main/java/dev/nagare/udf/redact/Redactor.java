@@ -92,14 +92,20 @@ public final class Redactor implements Serializable {
     /**
      * Attribute names already judged: the same JSON field names come on every line, and judging
      * one splits it into words (two arrays and a builder per name, 1.5% of the job's CPU in a
-     * profile). Bounded, because log writers choose the names; past the bound a name is judged
-     * each time. Not serialized: a copy starts empty.
+     * profile). Log writers choose the names, so the memo is bounded in count and in length: a
+     * longer name is judged each time, and a full memo starts over (names used once, such as ids
+     * as keys, then do not keep the frequent ones out for good). Not serialized: a copy starts
+     * empty.
      */
     private transient volatile Map<String, Boolean> judgedNames;
 
-    private static final int MAX_JUDGED_NAMES = 4096;
+    static final int MAX_JUDGED_NAMES = 4096;
+    static final int MAX_JUDGED_NAME_LENGTH = 64;
 
     private boolean isSecretAttributeName(String name) {
+        if (name.length() > MAX_JUDGED_NAME_LENGTH) {
+            return isSecretName(name, 0, name.length());
+        }
         Map<String, Boolean> judged = judgedNames;
         if (judged == null) {
             judged = new ConcurrentHashMap<>();
@@ -108,11 +114,18 @@ public final class Redactor implements Serializable {
         Boolean secret = judged.get(name);
         if (secret == null) {
             secret = isSecretName(name, 0, name.length());
-            if (judged.size() < MAX_JUDGED_NAMES) {
-                judged.put(name, secret);
+            if (judged.size() >= MAX_JUDGED_NAMES) {
+                judged.clear();
             }
+            judged.put(name, secret);
         }
         return secret;
+    }
+
+    /** How many attribute names are remembered (for tests). */
+    int judgedNameCount() {
+        Map<String, Boolean> judged = judgedNames;
+        return judged == null ? 0 : judged.size();
     }
 
     /** The text with every recognised secret replaced by {@value #MASK}; null stays null. */

@@ -146,7 +146,7 @@ class RedactorTest {
         assertThat(Redactor.DEFAULT.maskValue("courier", "c-318")).isEqualTo("c-318");
     }
 
-    /** Judged names are remembered up to a bound; past it, and for a serialized copy, the answer is the same. */
+    /** Judged names are remembered up to a bound in count and length; past it, and for a serialized copy, the answer is the same. */
     @Test
     void attributeNamesAreJudgedTheSameWhenRememberedAndPastTheBound() throws Exception {
         Redactor redactor = new Redactor(List.of("password", "token"), List.of());
@@ -156,14 +156,20 @@ class RedactorTest {
         }
         for (int i = 0; i < 10_000; i++) {
             assertThat(redactor.maskValue("field_" + i, "v")).isEqualTo("v");
+            assertThat(redactor.judgedNameCount()).isLessThanOrEqualTo(Redactor.MAX_JUDGED_NAMES);
         }
-        assertThat(redactor.maskValue("accessToken", "t1")).isEqualTo(Redactor.MASK); // judged past the bound
+        assertThat(redactor.maskValue("accessToken", "t1")).isEqualTo(Redactor.MASK); // judged after the memo started over
         assertThat(redactor.maskValue("max_tokens", "512")).isEqualTo("512");
+        String longName = "x".repeat(Redactor.MAX_JUDGED_NAME_LENGTH) + "_password";
+        int before = redactor.judgedNameCount();
+        assertThat(redactor.maskValue(longName, "p")).isEqualTo(Redactor.MASK); // judged, not remembered
+        assertThat(redactor.judgedNameCount()).isEqualTo(before);
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
             out.writeObject(redactor);
         }
         Redactor copy = (Redactor) new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())).readObject();
+        assertThat(copy.judgedNameCount()).isZero(); // the memo is not shipped with the function
         assertThat(copy.maskValue("db_password", "hunter2")).isEqualTo(Redactor.MASK);
     }
 

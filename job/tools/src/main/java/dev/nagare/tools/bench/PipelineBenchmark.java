@@ -137,12 +137,17 @@ public final class PipelineBenchmark {
             double perCore = events / cpu;
             out.printf("job on %s (%s): %,d events in %.1f s end to end%n", backend,
                     "rocksdb".equals(backend) ? "incremental checkpoints" : "heap, full checkpoints", full.events, full.seconds);
-            // A difference of two noisy figures: say so rather than print a negative rate.
-            String onCores = wall > 0 ? String.format("%,.0f", events / wall) : "n/a (the shorter run took longer)";
-            out.printf("  steady state: %s events/s on %d cores; %,.0f events/s per core (%.1f core-us/event, JIT excluded);"
-                            + " ratio to the floor %.3f%n",
-                    onCores, Runtime.getRuntime().availableProcessors(), perCore, cpu * 1e6 / events,
-                    perCore / (floor.events / floor.cpuSeconds));
+            // Differences of two noisy figures (a run's wall time ends at the checkpoint that
+            // commits the lake, every 10 s): say so rather than print a negative or infinite rate.
+            String onCores = events > 0 && wall > 0 ? String.format("%,.0f", events / wall) : "n/a (the shorter run took as long)";
+            if (events > 0 && cpu > 0) {
+                out.printf("  steady state: %s events/s on %d cores; %,.0f events/s per core (%.1f core-us/event, JIT excluded);"
+                                + " ratio to the floor %.3f%n",
+                        onCores, Runtime.getRuntime().availableProcessors(), perCore, cpu * 1e6 / events,
+                        perCore / (floor.events / floor.cpuSeconds));
+            } else {
+                out.printf("  steady state: n/a (the shorter run cost as much CPU time; measure more records)%n");
+            }
             out.printf("  cost per event: %.1f core-us in the %,d-record run, %.1f in the %,d-record run (whole runs, JIT excluded)%n",
                     small.cpuSeconds * 1e6 / small.events, tenth, full.cpuSeconds * 1e6 / full.events, n);
             // Bytes allocated vary little between runs of the same code where CPU time on a shared
