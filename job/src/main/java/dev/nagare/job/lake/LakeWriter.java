@@ -52,6 +52,9 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
     private transient long fileCounter;
     private transient Counter rowsWritten;
 
+    /** Rows between two looks at a file's size. */
+    static final int SIZE_CHECK_ROWS = 256;
+
     LakeWriter(Lake.LakeTable table, String stagingDir, long targetBytes, LakeCompression compression) {
         this.table = table;
         this.stagingDir = stagingDir;
@@ -70,7 +73,7 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
         finished = new ArrayList<>();
         converter = DataStructureConverters.getConverter(table.rowType);
         converter.open(getUserCodeClassloader());
-        factory = ParquetFiles.writerFactory(table.fileType(), compression);
+        factory = ParquetFiles.writerFactory(table.fileType(), compression, targetBytes);
         fs = new Path(stagingDir).getFileSystem();
         // Unique per attempt: checkpoint ids repeat after a restore from an older checkpoint.
         filePrefix = table.name + "-" + UUID.randomUUID() + "-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
@@ -105,7 +108,10 @@ final class LakeWriter extends AbstractStreamOperator<LakeFile> implements OneIn
         }
         file.write(row);
         rowsWritten.inc();
-        if (file.out.getPos() >= targetBytes) {
+        // The size every SIZE_CHECK_ROWS rows, not every row: on a local file system getPos is a
+        // system call (lseek), one per event (in a profile as many samples as the dedup's RocksDB
+        // put). The file only grows a row group at a time anyway.
+        if (file.rows % SIZE_CHECK_ROWS == 0 && file.out.getPos() >= targetBytes) {
             open.remove(partition);
             finished.add(file.finish());
         }

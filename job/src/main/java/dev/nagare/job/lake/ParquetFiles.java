@@ -50,12 +50,22 @@ final class ParquetFiles {
      */
     static final Set<String> WITHOUT_DICTIONARY = Set.of("event_id", "request_id", "trace_id");
 
-    static BulkWriter.Factory<RowData> writerFactory(RowType fileType, LakeCompression compression) {
+    /** Parquet's default row group: what a writer buffers in memory before the file grows. */
+    static final long MAX_ROW_GROUP_BYTES = 128L << 20;
+
+    /**
+     * @param fileBytes the size at which the writer rolls a file: row groups are no larger, since
+     *     Parquet keeps a row group in memory and the file only grows when one is written (with
+     *     the default 128 MB, a smaller {@code lake.rolling.file-size} never took effect)
+     */
+    static BulkWriter.Factory<RowData> writerFactory(RowType fileType, LakeCompression compression, long fileBytes) {
         Configuration conf = hadoopConf(compression);
         CompressionCodecName codec = CompressionCodecName.fromConf(compression.name());
+        long rowGroupBytes = Math.min(fileBytes, MAX_ROW_GROUP_BYTES);
         return new ParquetWriterFactory<>(out -> {
             ParquetRowDataBuilder builder = new ParquetRowDataBuilder(out, fileType, true)
                     .withCompressionCodec(codec)
+                    .withRowGroupSize(rowGroupBytes)
                     .withConf(conf);
             for (String column : fileType.getFieldNames()) {
                 if (WITHOUT_DICTIONARY.contains(column)) {
@@ -76,7 +86,7 @@ final class ParquetFiles {
         try (FSDataOutputStream out = fs.create(target, FileSystem.WriteMode.OVERWRITE)) {
             ParquetFileWriter writer = new ParquetFileWriter(new StreamFile(out),
                     ParquetSchemaConverter.convertToParquetMessageType("flink_schema", fileType, conf),
-                    ParquetFileWriter.Mode.OVERWRITE, 128L * 1024 * 1024, 0);
+                    ParquetFileWriter.Mode.OVERWRITE, MAX_ROW_GROUP_BYTES, 0);
             writer.start();
             for (Path input : inputs) {
                 long length = fs.getFileStatus(input).getLen();
