@@ -13,8 +13,10 @@ import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.table.data.binary.BinaryMapData;
 import org.apache.flink.table.data.binary.BinaryRowData;
 import org.apache.flink.table.data.writer.BinaryRowWriter;
+import org.apache.flink.table.data.writer.BinaryWriter;
 import org.apache.flink.table.runtime.typeutils.MapDataSerializer;
 import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.VarCharType;
 import org.apache.flink.types.Row;
 
@@ -142,6 +144,8 @@ public final class Schemas {
                     byte[] utf8 = ((String) value).getBytes(StandardCharsets.UTF_8);
                     variableBytes += variableSize(utf8.length);
                     value = utf8;
+                } else if (value != null && LOG_COLUMNS[i].type == LogColumns.Type.TIMESTAMP) {
+                    value = TimestampData.fromEpochMillis((Long) value);
                 } else if (value instanceof Map) {
                     BinaryMapData map = stringMap((Map<?, ?>) value);
                     variableBytes += map == null ? 0 : variableSize(map.getSizeInBytes());
@@ -157,32 +161,13 @@ public final class Schemas {
                     writer.setNullAt(i);
                     continue;
                 }
-                switch (LOG_COLUMNS[i].type) {
-                    case TIMESTAMP:
-                        writer.writeTimestamp(i, TimestampData.fromEpochMillis((Long) value), 3);
-                        break;
-                    case STRING:
-                        // A string and a byte string have one layout in a binary row (inline up
-                        // to 7 bytes, else offset and length): the UTF-8 bytes are the string.
-                        writer.writeBinary(i, (byte[]) value);
-                        break;
-                    case STRING_MAP:
-                        writer.writeMap(i, (BinaryMapData) value, MAPS.get()); // binary already: written as it is
-                        break;
-                    case INT:
-                        writer.writeInt(i, (Integer) value);
-                        break;
-                    case BIGINT:
-                        writer.writeLong(i, (Long) value);
-                        break;
-                    case DOUBLE:
-                        writer.writeDouble(i, (Double) value);
-                        break;
-                    case BOOLEAN:
-                        writer.writeBoolean(i, (Boolean) value);
-                        break;
-                    default:
-                        throw new IllegalStateException("no binary form for column type " + LOG_COLUMNS[i].type);
+                if (LOG_COLUMNS[i].type == LogColumns.Type.STRING) {
+                    // A string and a byte string have one layout in a binary row (inline up to 7
+                    // bytes, else offset and length): the UTF-8 bytes are the string.
+                    writer.writeBinary(i, (byte[]) value);
+                } else {
+                    // Flink's own dispatch by type; the map is binary already and written as it is.
+                    BinaryWriter.write(writer, i, value, COLUMN_TYPES[i], MAPS.get());
                 }
             }
             writer.complete();
@@ -191,6 +176,9 @@ public final class Schemas {
             Arrays.fill(values, null); // hold no message past its row
         }
     }
+
+    /** The planner's type of each {@code logs} column, in column order. */
+    private static final LogicalType[] COLUMN_TYPES = LOGS.getLogicalType().getChildren().toArray(new LogicalType[0]);
 
     /** Bytes a value takes in a binary row's variable part: none up to 7 (kept inline), else whole 8-byte words. */
     private static int variableSize(int bytes) {
