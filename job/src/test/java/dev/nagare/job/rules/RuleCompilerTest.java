@@ -13,6 +13,9 @@ import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
+import org.apache.flink.streaming.api.graph.StreamEdge;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
 import org.apache.flink.streaming.api.operators.SimpleOperatorFactory;
 import org.apache.flink.streaming.api.transformations.OneInputTransformation;
 import org.apache.flink.table.api.Schema;
@@ -153,6 +156,34 @@ class RuleCompilerTest {
         assertThat(withPrefix(after, "rule-aws_access_denied_burst-")).isNotEmpty()
                 .doesNotContainAnyElementsOf(withPrefix(before, "rule-aws_access_denied_burst-"));
         assertThat(withPrefix(after, "rule-app_error_rate-")).isEmpty();
+    }
+
+    /**
+     * Alerts leave their rule at once; the events' own exchanges keep the default timed flush,
+     * which fills network buffers instead of sending one per event.
+     */
+    @Test
+    void alertsAreFlushedToTheIncidentDedupAtOnceAndEventsAreNot() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        NagareConfig config = NagareConfig.defaults().with("lake.path", work.resolve("lake").toString());
+        NagarePipeline.from(config).source(RecordSource.of(List.of())).rules(RuleLoader.bundled()).outputs().attachTo(env);
+        StreamGraph graph = env.getStreamGraph();
+        List<StreamEdge> toIncidents = new ArrayList<>();
+        List<StreamEdge> toRules = new ArrayList<>();
+        for (StreamNode node : graph.getStreamNodes()) {
+            for (StreamEdge edge : node.getInEdges()) {
+                if ("one-alert-per-incident".equals(node.getOperatorName())) {
+                    toIncidents.add(edge);
+                } else if (node.getTransformationUID() != null && node.getTransformationUID().startsWith("rule-")
+                        && !graph.getStreamNode(edge.getSourceId()).getTransformationUID().startsWith("rule-")) {
+                    toRules.add(edge);
+                }
+            }
+        }
+        assertThat(toIncidents).hasSize(RuleLoader.bundled().size())
+                .allSatisfy(edge -> assertThat(edge.getBufferTimeout()).isEqualTo(RuleCompiler.ALERT_BUFFER_TIMEOUT_MS));
+        assertThat(toRules).isNotEmpty()
+                .allSatisfy(edge -> assertThat(edge.getBufferTimeout()).isEqualTo(env.getBufferTimeout()));
     }
 
     @Test
