@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 
 import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -38,17 +39,23 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Alert latency under sustained load: how long after the event that crosses a rule's threshold
  * enters the source does the webhook receive the alert.
  *
- * <p>The demo mix of every format is paced by a rate limiter at the target events per second,
- * its event times advancing one second per second of the run, as a live stream's do. Every
+ * <p>The demo mix of every format is paced at the target events per second ({@link OnSchedule}: a
+ * reader that falls behind catches up), its event times advancing one second per second of the
+ * run, as a live stream's do. Every
  * {@code probe} interval a <em>probe</em> record is slipped in: ten failed MySQL logins from a
  * client host no one has seen, so {@code db_failed_login_burst} crosses its threshold on the
  * tenth and opens a new incident. The generator notes when each probe record enters the source;
@@ -65,7 +72,9 @@ public final class LatencyBenchmark {
     private static final Instant START = Instant.parse("2024-06-01T00:00:00Z");
     /** Probe hosts come from the benchmarking range (RFC 2544), so nothing else in the demo uses them. */
     private static final Pattern PROBE_HOST = Pattern.compile("198\\.(18|19)\\.(\\d{1,3})\\.(\\d{1,3})");
+    private static final Pattern RULE_ID = Pattern.compile("\"rule_id\"\\s*:\\s*\"([^\"]+)\"");
     private static final int FAILED_LOGINS = 10;
+    private static final int MAX_READERS = 64;
 
     /** The run's shared clocks: the MiniCluster runs in this JVM. */
     static volatile AtomicLongArray probeEntered;
@@ -75,8 +84,15 @@ public final class LatencyBenchmark {
     static volatile int[] eventsOfRecord;
     /** Events that entered the source in each second of the run, to report the rate actually sustained. */
     static volatile AtomicLongArray eventsInSecond;
+    /** The run's length: record {@code p} is due {@code p / records.length} of it after the first. */
+    static volatile long scheduleNanos;
+    /** How far each reader was behind its schedule, in ms: the most and at its last record. */
+    static final AtomicLongArray maxLagMillis = new AtomicLongArray(MAX_READERS);
+    static final AtomicLongArray lastLagMillis = new AtomicLongArray(MAX_READERS);
     static final AtomicLong firstEmit = new AtomicLong();
     static final AtomicLong lastEmit = new AtomicLong();
+    /** Every alert the webhook received, by rule: the probes share the destination's rate limit with them. */
+    static final Map<String, AtomicLong> posted = new ConcurrentSkipListMap<>();
 
     private LatencyBenchmark() {}
 
@@ -147,7 +163,13 @@ public final class LatencyBenchmark {
         probeEntered = new AtomicLongArray(probe);
         probeAlerted = new AtomicLongArray(probe);
         firstEmit.set(0);
+        scheduleNanos = s.duration.toNanos();
+        for (int k = 0; k < MAX_READERS; k++) {
+            maxLagMillis.set(k, 0);
+            lastLagMillis.set(k, 0);
+        }
         lastEmit.set(0);
+        posted.clear();
 
         HttpServer webhook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         webhook.createContext("/", exchange -> {
@@ -156,6 +178,8 @@ public final class LatencyBenchmark {
             try (InputStream in = exchange.getRequestBody()) {
                 body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
+            Matcher rule = RULE_ID.matcher(body);
+            posted.computeIfAbsent(rule.find() ? rule.group(1) : "?", r -> new AtomicLong()).incrementAndGet();
             Matcher m = PROBE_HOST.matcher(body);
             if (body.contains("db_failed_login_burst") && m.find()) {
                 int n = ((Integer.parseInt(m.group(1)) - 18) << 16) | (Integer.parseInt(m.group(2)) << 8) | Integer.parseInt(m.group(3));
@@ -195,7 +219,7 @@ public final class LatencyBenchmark {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(s.parallelism, flink);
             env.enableCheckpointing(10_000);
             RecordSource source = RecordSource.parallel(new DataGeneratorSource<>(new Paced(), records.length,
-                    RateLimiterStrategy.perSecond(records.length / (double) seconds), RecordSource.TYPE));
+                    OnSchedule.perSecond(records.length / (double) seconds), RecordSource.TYPE));
             NagarePipeline.from(config).source(source).attachTo(env);
             out.printf("%,d records, %d probes; running...%n", records.length, probe);
             env.execute("nagare-latency-benchmark");
@@ -225,6 +249,7 @@ public final class LatencyBenchmark {
                         + " seconds after the warm-up%n", events, emitSeconds, s.eventsPerSecond, s.duration.toSeconds(),
                 counted / (double) Math.max(1, toSecond - fromSecond), Math.max(0, toSecond - fromSecond));
         List<Double> latencies = new ArrayList<>();
+        List<long[]> slowest = new ArrayList<>(); // {latency ms, ms since the first record}
         int missing = 0;
         for (int i = 0; i < probeEntered.length(); i++) {
             long entered = probeEntered.get(i);
@@ -236,9 +261,11 @@ public final class LatencyBenchmark {
                 missing++;
             } else {
                 latencies.add((alerted - entered) / 1e6);
+                slowest.add(new long[] {(alerted - entered) / 1_000_000L, (entered - firstEmit.get()) / 1_000_000L});
             }
         }
         latencies.sort(Double::compare);
+        slowest.sort((a, b) -> Long.compare(b[0], a[0]));
         if (latencies.isEmpty()) {
             out.printf("alert latency: no probe was counted (%d without an alert)%n", missing);
             return;
@@ -249,6 +276,17 @@ public final class LatencyBenchmark {
                 percentile(latencies, 99), latencies.get(latencies.size() - 1), missing);
         out.printf("  beyond the out-of-orderness: p50 %.0f ms, p99 %.0f ms%n",
                 percentile(latencies, 50) - s.outOfOrderness.toMillis(), percentile(latencies, 99) - s.outOfOrderness.toMillis());
+        StringBuilder lags = new StringBuilder();
+        for (int k = 0; k < s.parallelism && k < MAX_READERS; k++) {
+            lags.append(String.format("%s reader %d: most %,d ms, at its end %,d ms", k == 0 ? "" : ";", k,
+                    maxLagMillis.get(k), lastLagMillis.get(k)));
+        }
+        // A reader behind its schedule holds back the watermark, and with it every alert.
+        out.printf("  readers behind their schedule:%s%n", lags);
+        out.printf("  alerts posted to the webhook in the whole run, by rule: %s%n", posted);
+        // When the tail happens says what it is: a checkpoint's pause recurs with its interval.
+        out.printf("  slowest probes (latency at seconds into the run): %s%n", slowest.stream().limit(8)
+                .map(p -> String.format("%,d ms at %.1f s", p[0], p[1] / 1000.0)).collect(Collectors.joining(", ")));
     }
 
     static double percentile(List<Double> sorted, int p) {
@@ -284,6 +322,39 @@ public final class LatencyBenchmark {
     }
 
     /**
+     * Each reader's share of the rate, on a fixed schedule from its first record: a reader that
+     * fell behind (a checkpoint, a collection, a busy core) emits at once until it is back on
+     * schedule, as a Kinesis consumer behind the tip reads what is already there. Flink's
+     * {@link RateLimiterStrategy#perSecond} (Guava's limiter) forgives a reader at most a second:
+     * one stalled for longer stayed behind for the rest of the run, its event times held back the
+     * watermark, and every later alert waited for it (runs of one jar differed by a second at p50).
+     */
+    static final class OnSchedule implements RateLimiter {
+        private final double perSecond;
+        private long start;
+        private long emitted;
+
+        private OnSchedule(double perSecond) {
+            this.perSecond = perSecond;
+        }
+
+        static RateLimiterStrategy perSecond(double total) {
+            return parallelism -> new OnSchedule(total / parallelism);
+        }
+
+        @Override
+        public CompletionStage<Void> acquire() {
+            long now = System.nanoTime();
+            if (emitted == 0) {
+                start = now;
+            }
+            long wait = start + (long) (emitted++ * 1e9 / perSecond) - now;
+            return wait <= 0 ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS));
+        }
+    }
+
+    /**
      * Record {@code i * splits + k} as index {@code i} of split {@code k}, so each reader is a shard
      * in time order; notes when a probe and the first and last records enter the source.
      */
@@ -308,6 +379,11 @@ public final class LatencyBenchmark {
             int second = (int) ((now - firstEmit.get()) / 1_000_000_000L);
             if (second < eventsInSecond.length()) {
                 eventsInSecond.addAndGet(second, eventsOfRecord[position]);
+            }
+            if (k < MAX_READERS) {
+                long lag = (now - firstEmit.get() - (long) ((double) position / records.length * scheduleNanos)) / 1_000_000L;
+                maxLagMillis.accumulateAndGet(k, lag, Math::max);
+                lastLagMillis.set(k, lag);
             }
             int probe = probeOfRecord[position];
             if (probe >= 0) {
