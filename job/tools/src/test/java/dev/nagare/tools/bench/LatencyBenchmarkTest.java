@@ -6,10 +6,13 @@ import dev.nagare.udf.decode.RecordDecoder;
 import dev.nagare.udf.parse.EventParser;
 import dev.nagare.udf.parse.NormalizedEvent;
 
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,6 +34,23 @@ class LatencyBenchmarkTest {
         });
         assertThat(events.get(9).eventTimeMillis).isEqualTo(t + 9);
         assertThat(LatencyBenchmark.probeRecord(1, t)).isNotEqualTo(LatencyBenchmark.probeRecord(2, t));
+    }
+
+    /**
+     * A reader keeps to its schedule and, after a stall, emits at once until it is back on it; Guava's
+     * limiter would have let it make up one second of the two (ten of the twenty records).
+     */
+    @Test
+    void aReaderWaitsForItsScheduleAndCatchesUpAfterAStall() throws Exception {
+        RateLimiter reader = LatencyBenchmark.OnSchedule.perSecond(20).createRateLimiter(2); // 10 records/s each
+        assertThat(reader.acquire().toCompletableFuture()).isDone(); // the first record, at once
+        CompletableFuture<Void> second = reader.acquire().toCompletableFuture();
+        assertThat(second).isNotDone(); // due 100 ms after the first
+        second.get(5, TimeUnit.SECONDS);
+        Thread.sleep(2_000); // a stall of two seconds: records 2-20 are due by now
+        for (int record = 2; record <= 19; record++) {
+            assertThat(reader.acquire().toCompletableFuture()).as("record %d", record).isDone();
+        }
     }
 
     @Test
