@@ -174,8 +174,7 @@ class RuleCompilerTest {
             for (StreamEdge edge : node.getInEdges()) {
                 if ("one-alert-per-incident".equals(node.getOperatorName())) {
                     toIncidents.add(edge);
-                } else if (node.getTransformationUID() != null && node.getTransformationUID().startsWith("rule-")
-                        && !graph.getStreamNode(edge.getSourceId()).getTransformationUID().startsWith("rule-")) {
+                } else if (isRule(node) && !isRule(graph.getStreamNode(edge.getSourceId()))) {
                     toRules.add(edge);
                 }
             }
@@ -184,6 +183,10 @@ class RuleCompilerTest {
                 .allSatisfy(edge -> assertThat(edge.getBufferTimeout()).isEqualTo(RuleCompiler.ALERT_BUFFER_TIMEOUT_MS));
         assertThat(toRules).isNotEmpty()
                 .allSatisfy(edge -> assertThat(edge.getBufferTimeout()).isEqualTo(env.getBufferTimeout()));
+    }
+
+    private static boolean isRule(StreamNode node) {
+        return node.getTransformationUID() != null && node.getTransformationUID().startsWith("rule-");
     }
 
     @Test

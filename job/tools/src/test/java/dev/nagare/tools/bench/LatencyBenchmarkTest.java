@@ -11,8 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,20 +36,28 @@ class LatencyBenchmarkTest {
     }
 
     /**
-     * A reader keeps to its schedule and, after a stall, emits at once until it is back on it; Guava's
-     * limiter would have let it make up one second of the two (ten of the twenty records).
+     * A reader keeps to its schedule and, after a stall, emits at once until it is back on it, then
+     * waits again; Guava's limiter would have let it make up one second of the ten.
      */
     @Test
-    void aReaderWaitsForItsScheduleAndCatchesUpAfterAStall() throws Exception {
-        RateLimiter reader = LatencyBenchmark.OnSchedule.perSecond(20).createRateLimiter(2); // 10 records/s each
+    void aReaderWaitsForItsScheduleAndCatchesUpAfterAStall() {
+        long second = 1_000_000_000L;
+        AtomicLong now = new AtomicLong(5 * second);
+        LatencyBenchmark.scheduleStart.set(0);
+        RateLimiter reader = new LatencyBenchmark.OnSchedule(1, now::get); // one record a second: due at 5 s, 6 s, ...
         assertThat(reader.acquire().toCompletableFuture()).isDone(); // the first record, at once
-        CompletableFuture<Void> second = reader.acquire().toCompletableFuture();
-        assertThat(second).isNotDone(); // due 100 ms after the first
-        second.get(5, TimeUnit.SECONDS);
-        Thread.sleep(2_000); // a stall of two seconds: records 2-20 are due by now
-        for (int record = 2; record <= 19; record++) {
+        assertThat(reader.acquire().toCompletableFuture()).isNotDone(); // the second is due a second later
+        now.addAndGet(10 * second); // a stall: at 15 s, the records due at 7 s ... 15 s are all late
+        for (int record = 2; record <= 10; record++) {
             assertThat(reader.acquire().toCompletableFuture()).as("record %d", record).isDone();
         }
+        assertThat(reader.acquire().toCompletableFuture()).as("record 11, due at 16 s").isNotDone();
+        // Every reader keeps to the one schedule: one that asks later starts where the first did.
+        RateLimiter late = new LatencyBenchmark.OnSchedule(1, now::get);
+        for (int record = 0; record <= 10; record++) {
+            assertThat(late.acquire().toCompletableFuture()).as("late reader's record %d", record).isDone();
+        }
+        assertThat(late.acquire().toCompletableFuture()).isNotDone();
     }
 
     @Test
