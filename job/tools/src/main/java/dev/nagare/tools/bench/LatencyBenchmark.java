@@ -88,15 +88,15 @@ public final class LatencyBenchmark {
     /** The run's length: record {@code p} is due {@code p / records.length} of it after the first. */
     static volatile long scheduleNanos;
     /**
-     * When the readers' shared schedule starts (System.nanoTime, 0 before the first record): one
-     * start for all, so no reader's event times trail another's for the whole run.
+     * The run's start (System.nanoTime, 0 before it): when the first reader asked for its first
+     * record. Every reader's schedule counts from it, so no reader's event times trail another's for
+     * the whole run; so do the warm-up and the seconds into the run.
      */
     static final AtomicLong scheduleStart = new AtomicLong();
     /** How far each split's reader was behind the schedule, in ms: the most after the warm-up, and at its last record. */
     static volatile AtomicLongArray maxLagMillis;
     static volatile AtomicLongArray lastLagMillis;
     static volatile long warmUpNanos;
-    static final AtomicLong firstEmit = new AtomicLong();
     static final AtomicLong lastEmit = new AtomicLong();
     /** Every alert the webhook received, by rule: the probes share the destination's rate limit with them. */
     static final Map<String, AtomicLong> posted = new ConcurrentSkipListMap<>();
@@ -169,7 +169,6 @@ public final class LatencyBenchmark {
         eventsInSecond = new AtomicLongArray((int) seconds * 3 + 10);
         probeEntered = new AtomicLongArray(probe);
         probeAlerted = new AtomicLongArray(probe);
-        firstEmit.set(0);
         scheduleStart.set(0);
         scheduleNanos = s.duration.toNanos();
         warmUpNanos = s.warmUp.toNanos();
@@ -240,13 +239,13 @@ public final class LatencyBenchmark {
     }
 
     private static void report(Settings s, long events, PrintStream out) {
-        double emitSeconds = (lastEmit.get() - firstEmit.get()) / 1e9;
+        double emitSeconds = (lastEmit.get() - scheduleStart.get()) / 1e9;
         // Counted: probes after the warm-up, and not in the last seconds, where the end of the input
         // advances the watermark to the end of time and would flush them early.
-        long from = firstEmit.get() + s.warmUp.toNanos();
+        long from = scheduleStart.get() + s.warmUp.toNanos();
         long to = lastEmit.get() - s.outOfOrderness.toNanos() - Duration.ofSeconds(5).toNanos();
         int fromSecond = (int) s.warmUp.toSeconds();
-        int toSecond = (int) ((to - firstEmit.get()) / 1_000_000_000L);
+        int toSecond = (int) ((to - scheduleStart.get()) / 1_000_000_000L);
         long counted = 0;
         for (int second = fromSecond; second < toSecond && second < eventsInSecond.length(); second++) {
             counted += eventsInSecond.get(second);
@@ -256,7 +255,7 @@ public final class LatencyBenchmark {
         out.printf("source: %,d events entered in %.1f s (target %,d events/s for %d s); %,.0f events/s sustained in the %d measured"
                         + " seconds after the warm-up%n", events, emitSeconds, s.eventsPerSecond, s.duration.toSeconds(),
                 counted / (double) Math.max(1, toSecond - fromSecond), Math.max(0, toSecond - fromSecond));
-        List<long[]> probes = new ArrayList<>(); // {latency ns, ns since the first record}
+        List<long[]> probes = new ArrayList<>(); // {latency ns, ns since the start}
         int missing = 0;
         for (int i = 0; i < probeEntered.length(); i++) {
             long entered = probeEntered.get(i);
@@ -267,7 +266,7 @@ public final class LatencyBenchmark {
             if (alerted == 0) {
                 missing++;
             } else {
-                probes.add(new long[] {alerted - entered, entered - firstEmit.get()});
+                probes.add(new long[] {alerted - entered, entered - scheduleStart.get()});
             }
         }
         probes.sort((a, b) -> Long.compare(a[0], b[0]));
@@ -367,7 +366,7 @@ public final class LatencyBenchmark {
 
     /**
      * Record {@code i * splits + k} as index {@code i} of split {@code k}, so each reader is a shard
-     * in time order; notes when a probe and the first and last records enter the source.
+     * in time order; notes when a probe and the last record enter the source, and how far each reader is behind.
      */
     private static final class Paced implements GeneratorFunction<Long, KinesisRecord> {
         private static final long serialVersionUID = 1L;
@@ -381,17 +380,16 @@ public final class LatencyBenchmark {
         @Override
         public KinesisRecord map(Long index) {
             long now = System.nanoTime();
-            firstEmit.compareAndSet(0, now);
             lastEmit.accumulateAndGet(now, Math::max);
             int perSplit = records.length / splits;
             int i = (int) (index % perSplit);
             int k = (int) (index / perSplit);
             int position = Math.min(records.length - 1, i * splits + k);
-            int second = (int) ((now - firstEmit.get()) / 1_000_000_000L);
+            long sinceStart = now - scheduleStart.get();
+            int second = (int) (sinceStart / 1_000_000_000L);
             if (second < eventsInSecond.length()) {
                 eventsInSecond.addAndGet(second, eventsOfRecord[position]);
             }
-            long sinceStart = now - scheduleStart.get();
             long lag = (sinceStart - (long) ((double) position / records.length * scheduleNanos)) / 1_000_000L;
             if (sinceStart > warmUpNanos) {
                 maxLagMillis.accumulateAndGet(k, lag, Math::max);
