@@ -9,11 +9,13 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.memory.MemorySegment;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.binary.BinaryStringData;
 import org.apache.flink.util.Collector;
 
 import java.nio.charset.StandardCharsets;
@@ -72,14 +74,14 @@ public final class Deduplicator extends KeyedProcessFunction<String, RowData, Ro
         }
         MessageDigest sha = SHA_256.get();
         if (row.isNullAt(Schemas.LOGS_LOG_TYPE) || !CLOUDTRAIL.equals(row.getString(Schemas.LOGS_LOG_TYPE))) {
-            sha.update(utf8(row, Schemas.LOGS_ACCOUNT));
+            update(sha, row, Schemas.LOGS_ACCOUNT);
             sha.update(SEPARATOR);
-            sha.update(utf8(row, Schemas.LOGS_LOG_GROUP));
+            update(sha, row, Schemas.LOGS_LOG_GROUP);
             sha.update(SEPARATOR);
-            sha.update(utf8(row, Schemas.LOGS_LOG_STREAM));
+            update(sha, row, Schemas.LOGS_LOG_STREAM);
             sha.update(SEPARATOR);
         }
-        sha.update(utf8(row, Schemas.LOGS_EVENT_ID));
+        update(sha, row, Schemas.LOGS_EVENT_ID);
         return encode(sha.digest());
     }
 
@@ -87,8 +89,28 @@ public final class Deduplicator extends KeyedProcessFunction<String, RowData, Ro
     private static final byte[] SEPARATOR = {'|'};
     private static final byte[] NULL = "null".getBytes(StandardCharsets.UTF_8);
 
-    private static byte[] utf8(RowData row, int field) {
-        return row.isNullAt(field) ? NULL : row.getString(field).toBytes();
+    /**
+     * Hashes a field's UTF-8 bytes where the row holds them when they lie in one array (always,
+     * for the rows the job builds and deserializes): a copy of each field (toBytes), four per
+     * key and two keys per event, was a seventh of this operator's CPU in a profile.
+     */
+    private static void update(MessageDigest sha, RowData row, int field) {
+        if (row.isNullAt(field)) {
+            sha.update(NULL);
+            return;
+        }
+        StringData text = row.getString(field);
+        if (text instanceof BinaryStringData) {
+            BinaryStringData binary = (BinaryStringData) text;
+            MemorySegment[] segments = binary.getSegments();
+            int offset = binary.getOffset();
+            int size = binary.getSizeInBytes();
+            if (segments.length > 0 && !segments[0].isOffHeap() && offset + size <= segments[0].size()) {
+                sha.update(segments[0].getArray(), offset, size);
+                return;
+            }
+        }
+        sha.update(text.toBytes());
     }
 
     private static String text(RowData row, int field) {
@@ -105,8 +127,10 @@ public final class Deduplicator extends KeyedProcessFunction<String, RowData, Ro
 
     /** The first 128 bits of a SHA-256, in unpadded base64 (22 characters). */
     private static String encode(byte[] sha256) {
-        return Base64.getEncoder().withoutPadding().encodeToString(Arrays.copyOf(sha256, 16));
+        return BASE64.encodeToString(Arrays.copyOf(sha256, 16));
     }
+
+    private static final Base64.Encoder BASE64 = Base64.getEncoder().withoutPadding();
 
     /** @param ttl how long an id is remembered; zero turns deduplication off (late events are still counted) */
     public Deduplicator(Duration ttl) {

@@ -13,7 +13,11 @@ import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.core.memory.MemorySegment;
+import org.apache.flink.core.memory.MemorySegmentFactory;
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.binary.BinaryRowData;
+import org.apache.flink.table.data.binary.BinarySegmentUtils;
 import org.apache.flink.table.data.conversion.DataStructureConverter;
 import org.apache.flink.table.data.conversion.DataStructureConverters;
 
@@ -82,6 +86,12 @@ class DeduplicatorTest {
         DataOutputSerializer out = new DataOutputSerializer(256);
         serializer.serialize(row, out);
         return serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    }
+
+    private static RowData pointedAt(MemorySegment[] segments, int size) {
+        BinaryRowData row = new BinaryRowData(Schemas.LOGS.getLogicalType().getChildren().size());
+        row.pointTo(segments, 0, size);
+        return row;
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, RowData, RowData> harness(Duration ttl, OperatorSubtaskState restore)
@@ -163,6 +173,19 @@ class DeduplicatorTest {
                 event(null, T0, e -> e.message = "注文 ".repeat(10_000)));
         for (RowData row : rows) {
             assertThat(Deduplicator.key(shuffled(row))).isEqualTo(Deduplicator.key(row));
+            // Rows whose bytes are not one heap array (spilled across segments, off the heap).
+            BinaryRowData binary = (BinaryRowData) shuffled(row);
+            byte[] bytes = BinarySegmentUtils.copyToBytes(binary.getSegments(), binary.getOffset(), binary.getSizeInBytes());
+            MemorySegment offHeap = MemorySegmentFactory.allocateUnpooledOffHeapMemory(bytes.length);
+            offHeap.put(0, bytes);
+            assertThat(Deduplicator.key(pointedAt(new MemorySegment[] {offHeap}, bytes.length))).isEqualTo(Deduplicator.key(row));
+            for (int segmentSize = 288; segmentSize < Math.min(bytes.length, 640); segmentSize += 8) {
+                MemorySegment[] segments = new MemorySegment[(bytes.length + segmentSize - 1) / segmentSize];
+                for (int i = 0; i < segments.length; i++) {
+                    segments[i] = MemorySegmentFactory.wrap(Arrays.copyOfRange(bytes, i * segmentSize, (i + 1) * segmentSize));
+                }
+                assertThat(Deduplicator.key(pointedAt(segments, bytes.length))).isEqualTo(Deduplicator.key(row));
+            }
         }
         assertThat(Deduplicator.key(rows.get(1))).isEqualTo(digest("null|/ecs/orders|ウェブ/1 — café|e2"));
     }

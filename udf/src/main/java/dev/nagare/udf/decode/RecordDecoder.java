@@ -53,6 +53,17 @@ public final class RecordDecoder {
     private static final ThreadLocal<Inflater> GZIP_INFLATER = ThreadLocal.withInitial(() -> new Inflater(true));
     private static final ThreadLocal<Inflater> ZLIB_INFLATER = ThreadLocal.withInitial(Inflater::new);
 
+    /**
+     * Each thread's decompression buffer, reused from record to record: a new buffer per record
+     * (and its copies as it doubled to the record's size) was a fifth of the bytes decode and
+     * parse allocated. Safe to reuse because nothing outlives a record's decoding but strings
+     * copied out of it, and one thread decodes one member at a time (a nested payload is
+     * rejected, never decoded recursively). One record of more than {@link #MAX_KEPT_BUFFER}
+     * does not pin its buffer to the thread.
+     */
+    private static final ThreadLocal<byte[][]> BUFFER = ThreadLocal.withInitial(() -> new byte[1][]);
+    static final int MAX_KEPT_BUFFER = 4 << 20;
+
     private final long maxDecompressedBytes;
     private final int maxEventsPerRecord;
 
@@ -516,7 +527,9 @@ public final class RecordDecoder {
             this.budget = budget;
             this.allowed = budget.remainingBytes();
             this.capacityLimit = (int) Math.min(allowed + 1, MAX_ARRAY);
-            this.bytes = new byte[(int) Math.min(Math.max(256L, compressedLength * 4L), capacityLimit)];
+            int initial = (int) Math.min(Math.max(256L, compressedLength * 4L), capacityLimit);
+            byte[] kept = BUFFER.get()[0];
+            this.bytes = kept != null && kept.length >= initial && kept.length <= capacityLimit ? kept : new byte[initial];
         }
 
         /** Free bytes at the end of the buffer (at least one). */
@@ -540,6 +553,9 @@ public final class RecordDecoder {
 
         Expansion done() {
             budget.addBytes(length);
+            if (bytes.length <= MAX_KEPT_BUFFER) {
+                BUFFER.get()[0] = bytes;
+            }
             return this;
         }
     }

@@ -112,6 +112,28 @@ class RecordDecoderTest {
         }
     }
 
+    /**
+     * Each thread decompresses into one buffer from record to record: what a longer record left
+     * in it never shows in a shorter one, in a member of an aggregate, or after a record too
+     * large for the buffer to be kept.
+     */
+    @Test
+    void aRecordReadsNothingOfTheRecordBeforeIt() throws Exception {
+        byte[] longer = gzip(envelope(message(300_000)));
+        byte[] shorter = gzip(envelope("short"));
+        byte[] text = zlib("one line".getBytes(StandardCharsets.UTF_8));
+        byte[] huge = gzip(envelope("h".repeat(RecordDecoder.MAX_KEPT_BUFFER + 1)));
+        for (int round = 0; round < 2; round++) {
+            assertThat(messages(decoder.decode(longer))).containsExactly(message(300_000));
+            assertThat(messages(decoder.decode(shorter))).containsExactly("short");
+            assertThat(messages(decoder.decode(text))).containsExactly("one line");
+            assertThat(messages(decoder.decode(KplTestRecords.aggregate(longer, shorter, text))))
+                    .containsExactly(message(300_000), "short", "one line");
+            assertThat(messages(decoder.decode(huge))).containsExactly("h".repeat(RecordDecoder.MAX_KEPT_BUFFER + 1));
+            assertThat(messages(decoder.decode(shorter))).containsExactly("short");
+        }
+    }
+
     private static List<String> messages(DecodedRecord record) {
         List<String> messages = new ArrayList<>();
         record.events().forEach(e -> messages.add(e.message()));
