@@ -238,7 +238,7 @@ public final class LatencyBenchmark {
         report(s, Arrays.stream(eventsOfRecord).asLongStream().sum(), out);
     }
 
-    private static void report(Settings s, long events, PrintStream out) {
+    static void report(Settings s, long events, PrintStream out) {
         double emitSeconds = (lastEmit.get() - scheduleStart.get()) / 1e9;
         // Counted: probes after the warm-up, and not in the last seconds, where the end of the input
         // advances the watermark to the end of time and would flush them early.

@@ -9,9 +9,14 @@ import dev.nagare.udf.parse.NormalizedEvent;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,6 +63,58 @@ class LatencyBenchmarkTest {
             assertThat(late.acquire().toCompletableFuture()).as("late reader's record %d", record).isDone();
         }
         assertThat(late.acquire().toCompletableFuture()).isNotDone();
+    }
+
+    /**
+     * The report counts only the probes that entered after the warm-up and before the last
+     * seconds (where the end of the input flushes every window), says which probes never alerted,
+     * and lists the slowest with their time into the run, each reader's lag and every alert posted.
+     */
+    @Test
+    void theReportCountsTheProbesBetweenTheWarmUpAndTheEnd() {
+        long second = 1_000_000_000L;
+        long start = 7 * second; // any nanoTime origin
+        LatencyBenchmark.scheduleStart.set(start);
+        LatencyBenchmark.lastEmit.set(start + 120 * second);
+        LatencyBenchmark.eventsInSecond = new AtomicLongArray(121);
+        for (int i = 0; i < 121; i++) {
+            LatencyBenchmark.eventsInSecond.set(i, i < 30 ? 5_000 : 20_000);
+        }
+        // Probes entering at these seconds, alerting this many ms later (0: never).
+        long[][] probes = {{10, 9_999}, {40, 1_200}, {50, 1_500}, {60, 0}, {70, 1_300}, {113, 2_000}, {115, 50}};
+        LatencyBenchmark.probeEntered = new AtomicLongArray(probes.length);
+        LatencyBenchmark.probeAlerted = new AtomicLongArray(probes.length);
+        for (int i = 0; i < probes.length; i++) {
+            long entered = start + probes[i][0] * second;
+            LatencyBenchmark.probeEntered.set(i, entered);
+            LatencyBenchmark.probeAlerted.set(i, probes[i][1] == 0 ? 0 : entered + probes[i][1] * 1_000_000L);
+        }
+        LatencyBenchmark.maxLagMillis = new AtomicLongArray(new long[] {12, 300});
+        LatencyBenchmark.lastLagMillis = new AtomicLongArray(new long[] {0, 5});
+        LatencyBenchmark.posted.clear();
+        LatencyBenchmark.posted.put("db_failed_login_burst", new AtomicLong(4));
+        LatencyBenchmark.posted.put("app_error_rate", new AtomicLong(2));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Locale locale = Locale.getDefault();
+        Locale.setDefault(Locale.ROOT); // digit grouping as in the assertions, whatever the machine's
+        try {
+            LatencyBenchmark.report(new LatencyBenchmark.Settings(), 2_250_000, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        } finally {
+            Locale.setDefault(locale);
+            LatencyBenchmark.posted.clear();
+        }
+        // Counted: the seconds 30 to 113 (the last emission at 120 s, less 1 s out-of-orderness and 5 s).
+        assertThat(bytes.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                "source: 2,250,000 events entered in 120.0 s (target 20,000 events/s for 120 s); 20,000 events/s sustained"
+                        + " in the 84 measured seconds after the warm-up",
+                "alert latency, crossing event entering the source -> webhook POST received, 4 probes (out-of-orderness 1000 ms"
+                        + " included): p50 1300 ms, p90 2000 ms, p99 2000 ms, max 2000 ms; 1 probes without an alert",
+                "  beyond the out-of-orderness: p50 300 ms, p99 1000 ms",
+                "  readers behind the schedule: split 0: most 12 ms after the warm-up, 0 ms at its last record; split 1: most"
+                        + " 300 ms after the warm-up, 5 ms at its last record",
+                "  alerts posted to the webhook in the whole run, by rule: {app_error_rate=2, db_failed_login_burst=4}",
+                "  slowest probes (latency at seconds into the run): 2,000 ms at 113.0 s, 1,500 ms at 50.0 s, 1,300 ms at 70.0 s,"
+                        + " 1,200 ms at 40.0 s");
     }
 
     @Test
