@@ -10,7 +10,7 @@ flushes and compactions and the JIT compilers as well as each Flink task (a chai
 runs in one thread named after its operators). `record` writes a snapshot every two seconds;
 `report` takes the last run of a job (the snapshots where a `Source: records` thread exists),
 keeps its middle half (no warm-up, no draining at the end), and prints CPU seconds by thread
-name, subtask numbers folded together. `report FILE FROM TO` takes the window FROM..TO seconds
+name (as Linux keeps it, 15 characters), subtask numbers folded together. `report FILE FROM TO` takes the window FROM..TO seconds
 after the first snapshot instead.
 """
 import collections
@@ -37,6 +37,14 @@ def record(pid, out):
                 name = stat[stat.index('(') + 1:stat.rindex(')')]
                 fields = stat[stat.rindex(')') + 2:].split()
                 snapshot[tid] = [name, int(fields[11]) + int(fields[12])]  # utime + stime, in ticks
+            try:
+                stat = open(f'/proc/{pid}/stat').read()
+            except OSError:
+                break
+            fields = stat[stat.rindex(')') + 2:].split()
+            # The whole process too: it keeps the time of threads that ended (JIT compilers and
+            # snapshot threads come and go).
+            snapshot['process'] = ['', int(fields[11]) + int(fields[12])]
             f.write(json.dumps([time.time(), snapshot]) + '\n')
             f.flush()
             time.sleep(2)
@@ -44,7 +52,8 @@ def record(pid, out):
 
 def job_window(snapshots):
     """The middle half of the last span of snapshots with a source task (no warm-up, no draining)."""
-    running = [any(name.startswith('Source: records') for name, _ in s.values()) for _, s in snapshots]
+    running = [any(name.startswith('Source: records') for tid, (name, _) in s.items() if tid != 'process')
+               for _, s in snapshots]
     end = max((i for i, r in enumerate(running) if r), default=None)
     if end is None:
         sys.exit('no snapshot shows a "Source: records" thread: give the window as FROM TO')
@@ -63,14 +72,23 @@ def report(path, window=None):
         b = min(range(len(snapshots)), key=lambda i: abs(snapshots[i][0] - base - window[1]))
     else:
         a, b = job_window(snapshots)
+    if b <= a:
+        sys.exit('the window holds fewer than two snapshots')
     (t0, first), (t1, last) = snapshots[a], snapshots[b]
     ticks = os.sysconf('SC_CLK_TCK')
     by_name = collections.Counter()
     for tid, (name, used) in last.items():
+        if tid == 'process':
+            continue
         before = first.get(tid, [name, 0])[1]
-        # "Source: records (1/2)#0" and "GC Thread#1" fold into one line each.
-        by_name[re.sub(r'[#\d]+$', '', re.sub(r' \(\d+/\d+\).*', '', name)).strip()] += (used - before) / ticks
-    total = sum(by_name.values())
+        # Linux keeps 15 characters of a thread's name ("Source: records", "dedup-and-count"):
+        # subtask and pool numbers at the end ("GC Thread#1", "lake-commit (1/") fold into one line.
+        by_name[re.sub(r'[ #(/\d]+$', '', name).strip()] += (used - before) / ticks
+    threads = sum(by_name.values())
+    total = (last['process'][1] - first['process'][1]) / ticks if 'process' in last and 'process' in first else threads
+    ended = total - threads
+    if ended > 0.005 * total:
+        by_name['(threads that ended in the window)'] = ended
     print(f'{t1 - t0:.1f} s window, {total:.1f} CPU seconds ({total / (t1 - t0):.2f} cores busy)')
     for name, seconds in by_name.most_common(20):
         print(f'{seconds:8.2f} s {100 * seconds / total:5.1f}%  {name}', flush=True)

@@ -141,7 +141,9 @@ public final class RecordDecoder {
                     throw new DecodeException("gzip payload is not valid JSON: " + firstLine(e.getOriginalMessage()));
                 }
             } catch (IOException e) {
-                throw new DecodeException("unreadable JSON payload: " + e.getMessage(), e);
+                // Without the cause: Jackson's exception holds the parser and its input, the
+                // thread's decompression buffer, which the next record overwrites.
+                throw new DecodeException("unreadable JSON payload: " + e.getMessage());
             }
         }
         // One JSON document (FireLens and other shippers); the parser decides what it is.
@@ -529,19 +531,24 @@ public final class RecordDecoder {
             this.capacityLimit = (int) Math.min(allowed + 1, MAX_ARRAY);
             int initial = (int) Math.min(Math.max(256L, compressedLength * 4L), capacityLimit);
             byte[] kept = BUFFER.get()[0];
-            this.bytes = kept != null && kept.length >= initial && kept.length <= capacityLimit ? kept : new byte[initial];
+            this.bytes = kept != null && kept.length >= initial ? kept : new byte[initial];
         }
 
-        /** Free bytes at the end of the buffer (at least one). */
+        /**
+         * Free bytes at the end of the buffer (at least one), never past the capacity limit: the
+         * thread's buffer may be larger than what this record has left of its budget.
+         */
         int room() throws DecodeException {
-            if (length == bytes.length) {
-                if (bytes.length >= capacityLimit) {
+            int usable = Math.min(bytes.length, capacityLimit);
+            if (length == usable) {
+                if (usable >= capacityLimit) {
                     // Only reachable when the budget is larger than an array: past it, wrote() has thrown.
                     throw new DecodeException("record expands past " + MAX_ARRAY + " bytes in one member when decompressed");
                 }
                 bytes = Arrays.copyOf(bytes, (int) Math.min(bytes.length * 2L, capacityLimit));
+                usable = bytes.length;
             }
-            return bytes.length - length;
+            return usable - length;
         }
 
         void wrote(int n) throws DecodeException {
@@ -553,8 +560,9 @@ public final class RecordDecoder {
 
         Expansion done() {
             budget.addBytes(length);
-            if (bytes.length <= MAX_KEPT_BUFFER) {
-                BUFFER.get()[0] = bytes;
+            byte[][] kept = BUFFER.get();
+            if (bytes.length <= MAX_KEPT_BUFFER && (kept[0] == null || bytes.length > kept[0].length)) {
+                kept[0] = bytes;
             }
             return this;
         }

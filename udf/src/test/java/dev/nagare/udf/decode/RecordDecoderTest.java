@@ -132,6 +132,14 @@ class RecordDecoderTest {
             assertThat(messages(decoder.decode(huge))).containsExactly("h".repeat(RecordDecoder.MAX_KEPT_BUFFER + 1));
             assertThat(messages(decoder.decode(shorter))).containsExactly("short");
         }
+        // The thread's buffer, grown by the longer record, is larger than this decoder's budget:
+        // the bound holds to the byte all the same.
+        RecordDecoder tiny = new RecordDecoder(1_000, 10);
+        assertThat(messages(tiny.decode(gzip(envelope(message(800)))))).containsExactly(message(800));
+        assertThatThrownBy(() -> tiny.decode(gzip(envelope(message(1_000)))))
+                .isInstanceOf(DecodeException.class)
+                .hasMessage("record expands past 1000 bytes when decompressed (parse.max-record-bytes)");
+        assertThat(messages(decoder.decode(longer))).containsExactly(message(300_000));
     }
 
     private static List<String> messages(DecodedRecord record) {
