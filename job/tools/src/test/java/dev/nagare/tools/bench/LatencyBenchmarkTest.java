@@ -11,10 +11,13 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -117,6 +120,30 @@ class LatencyBenchmarkTest {
                 "  alerts posted to the webhook in the whole run, by rule: {app_error_rate=2, db_failed_login_burst=4}",
                 "  slowest probes (latency at seconds into the run): 2,000 ms at 113.0 s, 1,500 ms at 50.0 s, 1,300 ms at 70.0 s,"
                         + " 1,200 ms at 40.0 s");
+    }
+
+    /**
+     * A wait completes on one shared timer thread: completed through
+     * {@code CompletableFuture.delayedExecutor}, every wait started a thread of its own on a
+     * 2-core machine, thousands a second that took CPU from the job being paced.
+     */
+    @Test
+    void waitsCompleteWithoutAThreadEach() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        LatencyBenchmark.scheduleStart.set(0);
+        RateLimiter reader = new LatencyBenchmark.OnSchedule(100_000, now::get); // a record due every 10 microseconds
+        reader.acquire();
+        long started = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
+        List<CompletableFuture<Void>> waits = new ArrayList<>();
+        for (int record = 1; record <= 2_000; record++) {
+            // The fake clock stands still: the records due within 5 ms go at once, the rest wait.
+            CompletableFuture<Void> wait = reader.acquire().toCompletableFuture();
+            assertThat(wait.isDone()).as("record %d", record).isEqualTo(record * 10_000L <= LatencyBenchmark.OnSchedule.EARLY_NANOS);
+            waits.add(wait);
+        }
+        assertThat(CompletableFuture.allOf(waits.toArray(new CompletableFuture[0]))).succeedsWithin(Duration.ofSeconds(10));
+        assertThat(ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - started).isLessThan(10);
+        LatencyBenchmark.scheduleStart.set(0);
     }
 
     @Test
