@@ -416,7 +416,8 @@ public final class LatencyBenchmark {
             if (second < eventsInSecond.length()) {
                 eventsInSecond.addAndGet(second, eventsOfRecord[position]);
             }
-            long lag = (sinceStart - (long) ((double) position / records.length * scheduleNanos)) / 1_000_000L;
+            // A record may go up to OnSchedule.EARLY_NANOS early: ahead of the schedule is not behind it.
+            long lag = Math.max(0, (sinceStart - (long) ((double) position / records.length * scheduleNanos)) / 1_000_000L);
             if (sinceStart > warmUpNanos) {
                 maxLagMillis.accumulateAndGet(k, lag, Math::max);
             }
