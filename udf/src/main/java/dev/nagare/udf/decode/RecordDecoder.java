@@ -64,6 +64,12 @@ public final class RecordDecoder {
     private static final ThreadLocal<byte[][]> BUFFER = ThreadLocal.withInitial(() -> new byte[1][]);
     static final int MAX_KEPT_BUFFER = 4 << 20;
 
+    /** The size of this thread's kept decompression buffer, 0 before its first record (for tests). */
+    static int keptBufferBytes() {
+        byte[] kept = BUFFER.get()[0];
+        return kept == null ? 0 : kept.length;
+    }
+
     private final long maxDecompressedBytes;
     private final int maxEventsPerRecord;
 

@@ -125,11 +125,14 @@ class RecordDecoderTest {
         byte[] huge = gzip(envelope("h".repeat(RecordDecoder.MAX_KEPT_BUFFER + 1)));
         for (int round = 0; round < 2; round++) {
             assertThat(messages(decoder.decode(longer))).containsExactly(message(300_000));
+            int kept = RecordDecoder.keptBufferBytes();
+            assertThat(kept).isBetween(300_000, RecordDecoder.MAX_KEPT_BUFFER); // the thread kept the longer record's buffer
             assertThat(messages(decoder.decode(shorter))).containsExactly("short");
             assertThat(messages(decoder.decode(text))).containsExactly("one line");
             assertThat(messages(decoder.decode(KplTestRecords.aggregate(longer, shorter, text))))
                     .containsExactly(message(300_000), "short", "one line");
             assertThat(messages(decoder.decode(huge))).containsExactly("h".repeat(RecordDecoder.MAX_KEPT_BUFFER + 1));
+            assertThat(RecordDecoder.keptBufferBytes()).isEqualTo(kept); // reused throughout; the huge one not kept
             assertThat(messages(decoder.decode(shorter))).containsExactly("short");
         }
         // The thread's buffer, grown by the longer record, is larger than this decoder's budget:
