@@ -2,6 +2,7 @@ package dev.nagare.job.decode;
 
 import dev.nagare.job.metrics.JobMetrics;
 import dev.nagare.job.metrics.Tally;
+import dev.nagare.job.schema.BinaryStrings;
 import dev.nagare.job.schema.Schemas;
 
 import org.apache.flink.api.common.state.StateTtlConfig;
@@ -9,7 +10,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.memory.MemorySegment;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -100,17 +100,13 @@ public final class Deduplicator extends KeyedProcessFunction<String, RowData, Ro
             return;
         }
         StringData text = row.getString(field);
-        if (text instanceof BinaryStringData) {
+        byte[] array = BinaryStrings.backingArray(text);
+        if (array != null) {
             BinaryStringData binary = (BinaryStringData) text;
-            MemorySegment[] segments = binary.getSegments();
-            int offset = binary.getOffset();
-            int size = binary.getSizeInBytes();
-            if (segments.length > 0 && !segments[0].isOffHeap() && offset + size <= segments[0].size()) {
-                sha.update(segments[0].getArray(), offset, size);
-                return;
-            }
+            sha.update(array, binary.getOffset(), binary.getSizeInBytes());
+        } else {
+            sha.update(text.toBytes());
         }
-        sha.update(text.toBytes());
     }
 
     private static String text(RowData row, int field) {

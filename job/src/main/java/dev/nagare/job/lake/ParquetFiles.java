@@ -63,7 +63,7 @@ final class ParquetFiles {
         CompressionCodecName codec = CompressionCodecName.fromConf(compression.name());
         long rowGroupBytes = Math.min(fileBytes, MAX_ROW_GROUP_BYTES);
         return new ParquetWriterFactory<>(out -> {
-            ParquetRowDataBuilder builder = new ParquetRowDataBuilder(out, fileType, true)
+            ParquetRowDataBuilder builder = new LakeRowWriteSupport.Builder(out, fileType)
                     .withCompressionCodec(codec)
                     .withRowGroupSize(rowGroupBytes)
                     .withConf(conf);
