@@ -1,58 +1,106 @@
 package dev.nagare.job.rules;
 
+import dev.nagare.job.schema.Schemas;
+
+import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.types.logical.LogicalTypeRoot;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The {@code log_type} values a rule can read, proven by the planner: every scan of {@code logs}
- * in the rule's optimized plan sits under a filter with a top-level condition
- * {@code log_type = 'x'} or {@code log_type IN ('x', 'y')}. Events of any other type are dropped
- * by that filter before they reach anything else, so routing only these types to the rule leaves
- * its results, and its state, exactly as they are.
+ * The rows a rule can read, proven by the planner: every scan of {@code logs} in the rule's
+ * optimized plan sits under a filter whose top-level conditions include {@code column = 'x'} or
+ * {@code column IN ('x', 'y')} on text columns, {@code log_type} first of all. Rows with any
+ * other value in such a column are dropped by that filter before they reach anything else, so
+ * routing only the others to the rule leaves its results, and its state, exactly as they are.
  *
- * <p>Why route at all: the planner's generated filters deep-copy every string and map they read
- * before they evaluate the condition, so each of the bundled rules copied {@code log_type} (and
- * some the {@code attributes} map) of every event of every type — the largest allocation of the
- * job in a profile. A rule whose plan does not show such a filter on every scan (a rule over all
- * events, a condition the planner rewrote into something else) reads every event, as before: an
- * unknown shape never narrows a rule.
+ * <p>Why route at all: the planner's generated filters deep-copy every string and map the
+ * operator reads, for its condition and for its projection alike, before they evaluate the
+ * condition (seen in the generated code). Each of the bundled rules copied {@code log_type},
+ * and most of them the text they put into an alert ({@code db_query}, {@code attributes},
+ * principals), of every event of every type. Routed by type, a rule still copied them for every
+ * event of its type, though most rules keep a handful of event names or operations: a
+ * CloudTrail rule about five API calls read every CloudTrail event. A rule whose plan does not
+ * show such a filter on every scan (a rule over all events, a condition the planner rewrote into
+ * something else) reads every event, as before: an unknown shape never narrows a rule.
  */
 public final class LogTypeRoutes {
     private LogTypeRoutes() {}
 
     /** A string literal as the planner prints it, with its optional charset and type. */
-    private static final String LITERAL = "(?:_UTF-16LE)?'((?:[^']|'')*)'(?::VARCHAR\\(\\d+\\)(?: CHARACTER SET \"UTF-16LE\")?)?";
-    private static final Pattern EQUALS = Pattern.compile("=\\(log_type, " + LITERAL + "\\)");
-    private static final Pattern EQUALS_REVERSED = Pattern.compile("=\\(" + LITERAL + ", log_type\\)");
-    private static final Pattern SEARCH = Pattern.compile("SEARCH\\(log_type, Sarg\\[(.*)\\](?::VARCHAR\\(\\d+\\)(?: CHARACTER SET \"UTF-16LE\")?)?\\)");
+    private static final String LITERAL = "(?:_UTF-16LE)?'((?:[^']|'')*)'(?::(?:VAR)?CHAR\\(\\d+\\)(?: CHARACTER SET \"UTF-16LE\")?)?";
+    private static final String COLUMN = "([a-z_][a-z0-9_]*)";
+    private static final Pattern EQUALS = Pattern.compile("=\\(" + COLUMN + ", " + LITERAL + "\\)");
+    private static final Pattern EQUALS_REVERSED = Pattern.compile("=\\(" + LITERAL + ", " + COLUMN + "\\)");
+    /** Points of one length are CHAR(n), of several VARCHAR(n) (group 3: "VAR" or null, group 4: n). */
+    private static final Pattern SEARCH = Pattern.compile("SEARCH\\(" + COLUMN + ", Sarg\\[(.*)\\](?::(VAR)?CHAR\\((\\d+)\\)(?: CHARACTER SET \"UTF-16LE\")?)?\\)");
     private static final Pattern SARG_POINT = Pattern.compile("(?:, )?" + LITERAL);
     private static final String SCAN = "TableSourceScan(";
+
+    /** The column every bundled rule and most others are routed by first. */
+    public static final String LOG_TYPE = "log_type";
+
+    /** The text columns of {@code logs}: the ones a route may test. */
+    static final Set<String> TEXT_COLUMNS = textColumns();
+
+    private static Set<String> textColumns() {
+        Set<String> columns = new TreeSet<>();
+        List<String> names = DataType.getFieldNames(Schemas.LOGS);
+        List<DataType> types = DataType.getFieldDataTypes(Schemas.LOGS);
+        for (int i = 0; i < names.size(); i++) {
+            if (types.get(i).getLogicalType().getTypeRoot() == LogicalTypeRoot.VARCHAR) {
+                columns.add(names.get(i));
+            }
+        }
+        return columns;
+    }
 
     /**
      * The log types of a rule from its explained plan ({@code Table.explain()}): the sorted set
      * every scan of the plan is filtered to, or empty when any scan may read other types.
      */
     public static Set<String> of(String explained) {
+        return route(explained).getOrDefault(LOG_TYPE, Set.of());
+    }
+
+    /**
+     * The values each text column is limited to for every scan of the plan, by column (sorted);
+     * empty when any scan may read any row. A column limited by only some scans is left out,
+     * and each column keeps the values of all scans: the route keeps every row any scan keeps.
+     */
+    public static Map<String, Set<String>> route(String explained) {
         List<String> plan = optimizedPlan(explained);
-        Set<String> types = new TreeSet<>();
-        boolean scanned = false;
+        Map<String, Set<String>> route = null;
         for (int i = 0; i < plan.size(); i++) {
             if (!plan.get(i).contains(SCAN)) {
                 continue;
             }
-            scanned = true;
-            Optional<Set<String>> filtered = parent(plan, i).flatMap(LogTypeRoutes::filteredTypes);
-            if (filtered.isEmpty()) {
-                return Set.of();
+            Map<String, Set<String>> scan = parent(plan, i).map(LogTypeRoutes::filteredValues).orElse(Map.of());
+            if (route == null) {
+                route = new TreeMap<>(scan);
+            } else {
+                route.keySet().retainAll(scan.keySet());
+                route.replaceAll((column, values) -> union(values, scan.get(column)));
             }
-            types.addAll(filtered.get());
+            if (route.isEmpty()) {
+                return Map.of();
+            }
         }
-        return scanned ? types : Set.of();
+        return route == null ? Map.of() : route;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new TreeSet<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** The lines of the "Optimized Physical Plan" section. */
@@ -98,52 +146,75 @@ public final class LogTypeRoutes {
         return 0;
     }
 
-    /** The types a {@code Calc(..., where=[...])} node keeps, when one of its top-level conjuncts fixes them. */
-    static Optional<Set<String>> filteredTypes(String node) {
+    /**
+     * The values a {@code Calc(..., where=[...])} node keeps in each text column that one of its
+     * top-level conjuncts fixes (two conjuncts on one column keep what both allow); empty for
+     * any other node.
+     */
+    static Map<String, Set<String>> filteredValues(String node) {
+        Map<String, Set<String>> values = new TreeMap<>();
         if (!node.startsWith("Calc(")) {
-            return Optional.empty();
+            return values;
         }
         int where = node.indexOf(", where=[");
         if (where < 0) {
-            return Optional.empty();
+            return values;
         }
         String condition = bracketed(node, where + ", where=".length());
         if (condition == null) {
-            return Optional.empty();
+            return values;
         }
         List<String> conjuncts = condition.startsWith("AND(") && condition.endsWith(")")
                 ? topLevelArguments(condition.substring(4, condition.length() - 1))
                 : List.of(condition);
         for (String conjunct : conjuncts) {
-            Optional<Set<String>> types = typesOf(conjunct.trim());
-            if (types.isPresent()) {
-                return types;
-            }
+            pointsOf(conjunct.trim()).ifPresent(points -> values.merge(points.getKey(), points.getValue(), (a, b) -> {
+                Set<String> both = new TreeSet<>(a);
+                both.retainAll(b);
+                return both;
+            }));
         }
-        return Optional.empty();
+        return values;
     }
 
-    /** The values of {@code log_type = 'x'} or {@code SEARCH(log_type, Sarg['x', 'y'])} with points only. */
-    private static Optional<Set<String>> typesOf(String conjunct) {
-        for (Pattern equals : List.of(EQUALS, EQUALS_REVERSED)) {
-            Matcher m = equals.matcher(conjunct);
-            if (m.matches()) {
-                return Optional.of(Set.of(m.group(1).replace("''", "'")));
-            }
+    /** The column and values of {@code column = 'x'} or {@code SEARCH(column, Sarg['x', 'y'])} with points only, on a text column. */
+    private static Optional<Map.Entry<String, Set<String>>> pointsOf(String conjunct) {
+        Matcher m = EQUALS.matcher(conjunct);
+        if (m.matches()) {
+            return textColumn(m.group(1), Set.of(m.group(2).replace("''", "'")));
+        }
+        m = EQUALS_REVERSED.matcher(conjunct);
+        if (m.matches()) {
+            return textColumn(m.group(2), Set.of(m.group(1).replace("''", "'")));
         }
         Matcher search = SEARCH.matcher(conjunct);
         if (!search.matches()) {
             return Optional.empty();
         }
-        // Only a list of points: a range (NOT IN, <>, LIKE rewritten) is not a set of types.
-        Matcher point = SARG_POINT.matcher(search.group(1));
-        Set<String> types = new TreeSet<>();
+        // Only a list of points: a range (NOT IN, <>, LIKE rewritten) is not a set of values.
+        String sarg = search.group(2);
+        Matcher point = SARG_POINT.matcher(sarg);
+        Set<String> values = new TreeSet<>();
         int end = 0;
         while (point.find() && point.start() == end) {
-            types.add(point.group(1).replace("''", "'"));
+            values.add(point.group(1).replace("''", "'"));
             end = point.end();
         }
-        return end == search.group(1).length() && !types.isEmpty() ? Optional.of(types) : Optional.empty();
+        if (end != sarg.length() || values.isEmpty()) {
+            return Optional.empty();
+        }
+        // CHAR(n) points padded to n would compare as padded text: only points of exactly n characters are taken as they are.
+        if (search.group(4) != null && search.group(3) == null) {
+            int length = Integer.parseInt(search.group(4));
+            if (values.stream().anyMatch(value -> value.length() != length)) {
+                return Optional.empty();
+            }
+        }
+        return textColumn(search.group(1), values);
+    }
+
+    private static Optional<Map.Entry<String, Set<String>>> textColumn(String column, Set<String> values) {
+        return TEXT_COLUMNS.contains(column) ? Optional.of(Map.entry(column, values)) : Optional.empty();
     }
 
     /** The text inside the brackets that open at {@code open}, or null when they never close. */

@@ -23,9 +23,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.apache.flink.table.api.DataTypes.BIGINT;
 import static org.apache.flink.table.api.DataTypes.STRING;
@@ -62,17 +64,17 @@ public final class RuleCompiler {
     public static DataStream<Row> translate(StreamTableEnvironment tEnv, List<Rule> rules, DataStream<?> logs,
                                             Duration defaultStateTtl) {
         DataStream<Row> union = null;
-        Map<Set<String>, DataStream<RowData>> routes = new HashMap<>();
+        Map<Map<String, Set<String>>, DataStream<RowData>> routes = new HashMap<>();
         for (Rule rule : rules) {
-            Set<String> types = logs.getType() instanceof InternalTypeInfo ? logTypes(tEnv, rule) : Set.of();
+            Map<String, Set<String>> route = logs.getType() instanceof InternalTypeInfo ? route(tEnv, rule) : Map.of();
             DataStream<Row> alerts;
-            if (types.isEmpty()) {
+            if (route.isEmpty()) {
                 alerts = translate(tEnv, rule, logs, defaultStateTtl);
             } else {
                 @SuppressWarnings("unchecked")
                 DataStream<RowData> rows = (DataStream<RowData>) logs;
-                DataStream<RowData> routed = routes.computeIfAbsent(types, t -> route(rows, t));
-                // The rule is planned over a view of only its types: the same plan, fed less.
+                DataStream<RowData> routed = routed(rows, route, routes);
+                // The rule is planned over a view of only its rows: the same plan, fed less.
                 tEnv.dropTemporaryView(LOGS_VIEW);
                 tEnv.createTemporaryView(LOGS_VIEW, logsTable(tEnv, routed));
                 try {
@@ -85,6 +87,39 @@ public final class RuleCompiler {
             union = union == null ? alerts : union.union(alerts);
         }
         return union;
+    }
+
+    /**
+     * The rows of a route, in two steps that carry no state: one filter per set of log types
+     * reads every event (the rules of one type share it), and a filter per narrower route reads
+     * only the rows of its types. Every event thus meets one test per set of types, not one per
+     * rule.
+     */
+    private static DataStream<RowData> routed(DataStream<RowData> rows, Map<String, Set<String>> route,
+                                              Map<Map<String, Set<String>>, DataStream<RowData>> routes) {
+        Set<String> types = route.get(LogTypeRoutes.LOG_TYPE);
+        DataStream<RowData> typed = types == null ? rows
+                : routes.computeIfAbsent(Map.of(LogTypeRoutes.LOG_TYPE, types),
+                        r -> filter(rows, r, "logs-of-" + String.join("+", types), "route-logs-" + String.join("+", types)));
+        Map<String, Set<String>> rest = new TreeMap<>(route);
+        rest.remove(LogTypeRoutes.LOG_TYPE);
+        if (rest.isEmpty()) {
+            return typed;
+        }
+        String where = rest.entrySet().stream()
+                .map(column -> column.getKey() + "=" + String.join("+", column.getValue()))
+                .collect(Collectors.joining(","));
+        // The uid names the route by a hash: a list of event names makes a long text.
+        String uid = (types == null ? "route-logs" : "route-logs-" + String.join("+", types)) + "-" + StableUids.fingerprint(where);
+        return routes.computeIfAbsent(route, r -> filter(typed, rest, "logs-where-" + where, uid));
+    }
+
+    private static DataStream<RowData> filter(DataStream<RowData> rows, Map<String, Set<String>> route, String name, String uid) {
+        SingleOutputStreamOperator<RowData> routed = rows.filter(new RouteFilter(route)).name(name).uid(uid);
+        if (rows.getParallelism() > 0) {
+            routed.setParallelism(rows.getParallelism());
+        }
+        return routed;
     }
 
     /** A rule's output is flushed to the incident dedup after every row. */
@@ -102,30 +137,21 @@ public final class RuleCompiler {
     }
 
     /**
-     * A rule's log types as its plan proves them ({@link LogTypeRoutes}), empty when it reads every
-     * event. Remembered by the rule's SQL as planned: the {@code logs} schema and the functions are
-     * fixed, and explaining a plan costs an optimization pass (tests and tools build jobs often).
+     * The rows a rule can read as its plan proves them ({@link LogTypeRoutes}), empty when it
+     * reads every event. Remembered by the rule's SQL as planned: the {@code logs} schema and the
+     * functions are fixed, and explaining a plan costs an optimization pass (tests and tools build
+     * jobs often).
      */
+    public static Map<String, Set<String>> route(TableEnvironment tEnv, Rule rule) {
+        return ROUTES.computeIfAbsent(rule.planText(), sql -> LogTypeRoutes.route(plan(tEnv, rule).explain()));
+    }
+
+    /** A rule's log types as its plan proves them: the {@code log_type} part of its {@link #route}. */
     public static Set<String> logTypes(TableEnvironment tEnv, Rule rule) {
-        return LOG_TYPES.computeIfAbsent(rule.planText(), sql -> LogTypeRoutes.of(plan(tEnv, rule).explain()));
+        return route(tEnv, rule).getOrDefault(LogTypeRoutes.LOG_TYPE, Set.of());
     }
 
-    private static final Map<String, Set<String>> LOG_TYPES = new ConcurrentHashMap<>();
-
-    /**
-     * The events of these log types, in one chained filter that carries no state (its uid names
-     * the types, so a restore finds it again, and finding nothing there is harmless).
-     */
-    private static DataStream<RowData> route(DataStream<RowData> rows, Set<String> types) {
-        String key = String.join("+", types);
-        SingleOutputStreamOperator<RowData> routed = rows.filter(new LogTypeFilter(types))
-                .name("logs-of-" + key)
-                .uid("route-logs-" + key);
-        if (rows.getParallelism() > 0) {
-            routed.setParallelism(rows.getParallelism());
-        }
-        return routed;
-    }
+    private static final Map<String, Map<String, Set<String>>> ROUTES = new ConcurrentHashMap<>();
 
     /** One rule's alerts, translated with the rule's state TTL, its operators carrying {@link #uidPrefix} uids. */
     public static DataStream<Row> translate(StreamTableEnvironment tEnv, Rule rule, DataStream<?> logs,

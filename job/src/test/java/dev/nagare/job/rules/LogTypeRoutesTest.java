@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@link LogTypeRoutes}: which log types the planner proves a rule reads. */
 class LogTypeRoutesTest {
@@ -50,22 +51,70 @@ class LogTypeRoutesTest {
         return LogTypeRoutes.of(tEnv.sqlQuery(sql).explain());
     }
 
+    private Map<String, Set<String>> route(String sql) {
+        return LogTypeRoutes.route(tEnv.sqlQuery(sql).explain());
+    }
+
+    /**
+     * Each bundled rule's route, checked against its SQL by hand: every column and value here is
+     * a top-level condition of the rule's filter on {@code logs} (an event name inside an OR, a
+     * function of a column or a LIKE is not).
+     */
     @Test
-    void everyBundledRuleIsRoutedToTheTypesItFilters() {
-        Map<String, Set<String>> routes = new TreeMap<>();
+    void everyBundledRuleIsRoutedToTheRowsItFilters() {
+        Map<String, Map<String, Set<String>>> routes = new TreeMap<>();
         for (Rule rule : RuleLoader.load(NagareConfig.defaults())) {
-            routes.put(rule.id(), RuleCompiler.logTypes(tEnv, rule));
+            routes.put(rule.id(), RuleCompiler.route(tEnv, rule));
+            assertThat(RuleCompiler.logTypes(tEnv, rule)).isEqualTo(routes.get(rule.id()).get("log_type"));
         }
         Set<String> db = Set.of("mysql_audit", "postgres_audit");
+        Map<String, Set<String>> app = Map.of("log_type", Set.of("app"));
+        Map<String, Set<String>> cloudtrail = Map.of("log_type", Set.of("cloudtrail"));
+        Map<String, Set<String>> audit = Map.of("log_type", db);
         assertThat(routes).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
-                Map.entry("app_error_rate", Set.of("app")), Map.entry("app_error_spike", Set.of("app")),
-                Map.entry("aws_access_denied_burst", Set.of("cloudtrail")), Map.entry("aws_cloudtrail_tampering", Set.of("cloudtrail")),
-                Map.entry("aws_console_login_without_mfa", Set.of("cloudtrail")),
-                Map.entry("aws_iam_privilege_escalation", Set.of("cloudtrail")), Map.entry("aws_root_activity", Set.of("cloudtrail")),
-                Map.entry("aws_security_group_open_world", Set.of("cloudtrail")), Map.entry("db_bruteforce_then_success", db),
-                Map.entry("db_bulk_read", db), Map.entry("db_destructive_ddl", db), Map.entry("db_failed_login_burst", db),
-                Map.entry("db_privilege_change", db), Map.entry("db_unusual_client", db),
-                Map.entry("lambda_timeouts_or_oom", Set.of("lambda"))));
+                Map.entry("app_error_rate", app), Map.entry("app_error_spike", app),
+                Map.entry("aws_access_denied_burst", cloudtrail),
+                Map.entry("aws_cloudtrail_tampering", Map.of("log_type", Set.of("cloudtrail"),
+                        "aws_event_source", Set.of("cloudtrail.amazonaws.com"),
+                        "aws_event_name", Set.of("StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors", "PutInsightSelectors"))),
+                Map.entry("aws_console_login_without_mfa", Map.of("log_type", Set.of("cloudtrail"), "aws_event_name", Set.of("ConsoleLogin"))),
+                Map.entry("aws_iam_privilege_escalation", Map.of("log_type", Set.of("cloudtrail"), "aws_event_source", Set.of("iam.amazonaws.com"))),
+                Map.entry("aws_root_activity", Map.of("log_type", Set.of("cloudtrail"), "aws_principal_type", Set.of("Root"))),
+                Map.entry("aws_security_group_open_world", Map.of("log_type", Set.of("cloudtrail"), "aws_event_name",
+                        Set.of("AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules", "AuthorizeSecurityGroupEgress"))),
+                Map.entry("db_bruteforce_then_success", Map.of("log_type", db, "db_operation", Set.of("FAILED_CONNECT", "CONNECT"))),
+                Map.entry("db_bulk_read", audit), Map.entry("db_destructive_ddl", audit),
+                Map.entry("db_failed_login_burst", Map.of("log_type", db, "db_operation", Set.of("FAILED_CONNECT"))),
+                Map.entry("db_privilege_change", audit),
+                Map.entry("db_unusual_client", Map.of("log_type", db, "db_operation", Set.of("CONNECT"))),
+                Map.entry("lambda_timeouts_or_oom", Map.of("log_type", Set.of("lambda")))));
+    }
+
+    /** Other text columns fixed by the filter narrow the route; what is not a fixed text value does not. */
+    @Test
+    void aFilterThatFixesOtherTextColumnsNarrowsTheRoute() {
+        assertThat(route("SELECT message FROM logs WHERE log_type = 'app' AND level IN ('ERROR', 'FATAL') AND service = 'orders'"))
+                .isEqualTo(Map.of("log_type", Set.of("app"), "level", Set.of("ERROR", "FATAL"), "service", Set.of("orders")));
+        // Values of one length (the planner's CHAR(n)) and of several (VARCHAR(n)).
+        assertThat(route("SELECT message FROM logs WHERE level IN ('ERROR', 'FATAL') AND service IN ('a', 'bcd')"))
+                .isEqualTo(Map.of("level", Set.of("ERROR", "FATAL"), "service", Set.of("a", "bcd")));
+        // No log type: a route of other columns.
+        assertThat(route("SELECT message FROM logs WHERE level = 'ERROR'")).isEqualTo(Map.of("level", Set.of("ERROR")));
+        // Two conditions on one column keep what both allow.
+        assertThat(route("SELECT message FROM logs WHERE level IN ('ERROR', 'WARN') AND level IN ('ERROR', 'FATAL')"))
+                .isEqualTo(Map.of("level", Set.of("ERROR")));
+        // Not text, not a point, not top-level: no narrowing by them.
+        assertThat(route("SELECT message FROM logs WHERE log_type = 'mysql_audit' AND db_retcode = 0 AND aws_mfa = FALSE"
+                + " AND level <> 'DEBUG' AND service LIKE 'a%' AND UPPER(account) = 'A' AND (region = 'x' OR service = 'y')"
+                + " AND db_user IS NOT NULL")).isEqualTo(Map.of("log_type", Set.of("mysql_audit")));
+        // An OR of one column's values is a list of them to the planner.
+        assertThat(route("SELECT message FROM logs WHERE (region = 'x' OR region = 'y')")).isEqualTo(Map.of("region", Set.of("x", "y")));
+        // Two scans: a column limited in both keeps the values of both; a column limited in one is left out.
+        assertThat(route("SELECT a.account FROM logs a JOIN logs b ON a.account = b.account"
+                + " WHERE a.log_type = 'app' AND a.level = 'ERROR' AND b.log_type = 'lambda' AND b.service = 's'"))
+                .isEqualTo(Map.of("log_type", Set.of("app", "lambda")));
+        assertThat(route("SELECT message FROM logs WHERE level = 'ERROR' AND service = 'a'"
+                + " UNION ALL SELECT message FROM logs WHERE level = 'FATAL'")).isEqualTo(Map.of("level", Set.of("ERROR", "FATAL")));
     }
 
     @Test
@@ -109,7 +158,7 @@ class LogTypeRoutesTest {
     /** The filter keeps its types, as built at the parse and as read behind the shuffle, and nothing else. */
     @Test
     void theFilterKeepsExactlyItsTypes() throws Exception {
-        LogTypeFilter filter = new LogTypeFilter(Set.of("mysql_audit", "postgres_audit"));
+        RouteFilter filter = new RouteFilter(Map.of("log_type", Set.of("mysql_audit", "postgres_audit")));
         filter.open(DefaultOpenContext.INSTANCE);
         TypeSerializer<RowData> serializer = DecodeFunction.LOGS_ROWDATA_TYPE.createSerializer(new SerializerConfigImpl());
         for (String type : new String[] {"mysql_audit", "postgres_audit", "app", "mysql_audit2", "MYSQL_AUDIT", null}) {
@@ -125,7 +174,10 @@ class LogTypeRoutesTest {
         }
     }
 
-    /** The job feeds each routed rule from one chained filter per set of types, straight off the logs stream. */
+    /**
+     * The job feeds each routed rule from one chained filter per set of types, straight off the logs
+     * stream, and a narrower route from a second filter behind its types' one.
+     */
     @Test
     void theJobRoutesEachSetOfTypesThroughOneFilter() {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -145,8 +197,49 @@ class LogTypeRoutesTest {
                 pending.addAll(t.getInputs());
             }
         }
-        assertThat(routes).containsOnlyKeys("route-logs-app", "route-logs-cloudtrail", "route-logs-lambda",
+        Map<String, Transformation<?>> byUid = new TreeMap<>();
+        seen.forEach(t -> {
+            if (t.getUid() != null) {
+                byUid.put(t.getUid(), t);
+            }
+        });
+        // One filter per set of types, reading the logs stream.
+        List<String> typeRoutes = List.of("route-logs-app", "route-logs-cloudtrail", "route-logs-lambda",
                 "route-logs-mysql_audit+postgres_audit");
-        routes.values().forEach(inputs -> assertThat(inputs).containsExactly(logs.getTransformation()));
+        typeRoutes.forEach(uid -> assertThat(routes.get(uid)).as(uid).containsExactly(logs.getTransformation()));
+        // Behind them, one filter per narrower route (five CloudTrail rules, three database rules),
+        // each reading only its types' filter.
+        Map<String, List<String>> narrower = new TreeMap<>();
+        routes.forEach((uid, inputs) -> {
+            if (!typeRoutes.contains(uid)) {
+                assertThat(inputs).hasSize(1);
+                narrower.computeIfAbsent(inputs.get(0).getUid(), k -> new java.util.ArrayList<>()).add(uid);
+            }
+        });
+        assertThat(narrower.keySet()).containsExactly("route-logs-cloudtrail", "route-logs-mysql_audit+postgres_audit");
+        assertThat(narrower.get("route-logs-cloudtrail")).hasSize(5)
+                .allSatisfy(uid -> assertThat(uid).matches("route-logs-cloudtrail-[0-9a-f]{8}"));
+        assertThat(narrower.get("route-logs-mysql_audit+postgres_audit")).hasSize(3);
+        assertThat(byUid.get("route-logs-cloudtrail").getName()).isEqualTo("logs-of-cloudtrail");
+    }
+
+    /** A route of several columns keeps a row only when each of them holds one of its values. */
+    @Test
+    void theFilterKeepsOnlyRowsWithEveryColumnInItsRoute() throws Exception {
+        RouteFilter filter = new RouteFilter(Map.of("log_type", Set.of("cloudtrail"), "aws_event_name", Set.of("StopLogging", "DeleteTrail")));
+        filter.open(DefaultOpenContext.INSTANCE);
+        String[][] rows = {
+            {"cloudtrail", "StopLogging", "true"}, {"cloudtrail", "DeleteTrail", "true"}, {"cloudtrail", "GetObject", "false"},
+            {"cloudtrail", null, "false"}, {"app", "StopLogging", "false"}, {null, "StopLogging", "false"},
+            {"cloudtrail", "stoplogging", "false"}, {"cloudtrail", "StopLogging ", "false"}};
+        for (String[] row : rows) {
+            NormalizedEvent e = new NormalizedEvent();
+            e.logType = row[0];
+            e.awsEventName = row[1];
+            assertThat(filter.filter(Schemas.logRowData(e))).as(String.join("/", String.valueOf(row[0]), String.valueOf(row[1])))
+                    .isEqualTo(Boolean.parseBoolean(row[2]));
+        }
+        assertThatThrownBy(() -> new RouteFilter(Map.of("db_retcode", Set.of("0"))))
+                .hasMessage("not a text column of logs: db_retcode");
     }
 }

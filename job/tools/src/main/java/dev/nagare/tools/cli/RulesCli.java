@@ -3,6 +3,7 @@ package dev.nagare.tools.cli;
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.decode.DecodeFunction;
 import dev.nagare.job.rules.Rule;
+import dev.nagare.job.rules.LogTypeRoutes;
 import dev.nagare.job.rules.RuleCompiler;
 import dev.nagare.job.rules.RuleException;
 import dev.nagare.tools.rules.RuleTestRunner;
@@ -35,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -61,9 +63,7 @@ public final class RulesCli {
             try {
                 DataStream<Row> alerts = RuleCompiler.translate(tEnv, rule, logs, Duration.ofDays(1));
                 int cases = RuleTestRunner.casesOf(rule).size();
-                Set<String> types = RuleCompiler.logTypes(tEnv, rule);
-                out.println("ok   " + rule.id() + " (" + cases + " test cases) reads "
-                        + (types.isEmpty() ? "every log type" : "log types " + String.join(", ", types)));
+                out.println("ok   " + rule.id() + " (" + cases + " test cases) reads " + describeRoute(RuleCompiler.route(tEnv, rule)));
                 longOverRanges(rule.sql()).forEach(range -> out.println("warn " + rule.id() + ": OVER window of "
                         + range + " (RANGE ... PRECEDING): every timer rescans the events kept for the range, so its cost per event"
                         + " grows with the traffic in it, on RocksDB most; keep OVER ranges within 1 hour, or use a window"
@@ -94,6 +94,17 @@ public final class RulesCli {
         }
         out.println((rules.size() - failed) + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
+    }
+
+    /** What a rule's route lets through: "log types app where aws_event_name in (A, B)", or "every log type". */
+    static String describeRoute(Map<String, Set<String>> route) {
+        Set<String> types = route.get(LogTypeRoutes.LOG_TYPE);
+        StringBuilder text = new StringBuilder(types == null ? "every log type" : "log types " + String.join(", ", types));
+        String where = route.entrySet().stream()
+                .filter(column -> !column.getKey().equals(LogTypeRoutes.LOG_TYPE))
+                .map(column -> column.getKey() + " in (" + String.join(", ", column.getValue()) + ")")
+                .collect(Collectors.joining(" and "));
+        return where.isEmpty() ? text.toString() : text.append(" where ").append(where).toString();
     }
 
     /**
