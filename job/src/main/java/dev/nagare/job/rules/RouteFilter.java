@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** Keeps the {@code logs} rows whose text columns hold one of their route's values ({@link LogTypeRoutes}). */
+/** Keeps the {@code logs} rows whose text columns hold one of their route's values ({@link RuleRoutes}). */
 final class RouteFilter extends RichFilterFunction<RowData> {
     private static final long serialVersionUID = 1L;
 
@@ -26,7 +26,7 @@ final class RouteFilter extends RichFilterFunction<RowData> {
     RouteFilter(Map<String, Set<String>> route) {
         this.route = new TreeMap<>(route);
         route.keySet().forEach(column -> {
-            if (!LogTypeRoutes.TEXT_COLUMNS.contains(column)) {
+            if (!RuleRoutes.TEXT_COLUMNS.contains(column)) {
                 throw new IllegalArgumentException("not a text column of logs: " + column);
             }
         });

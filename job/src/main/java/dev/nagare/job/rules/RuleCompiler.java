@@ -27,7 +27,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import static org.apache.flink.table.api.DataTypes.BIGINT;
 import static org.apache.flink.table.api.DataTypes.STRING;
@@ -91,27 +90,34 @@ public final class RuleCompiler {
 
     /**
      * The rows of a route, in two steps that carry no state: one filter per set of log types
-     * reads every event (the rules of one type share it), and a filter per narrower route reads
-     * only the rows of its types. Every event thus meets one test per set of types, not one per
-     * rule.
+     * reads every event and is shared by the rules of those types; a filter per narrower route
+     * reads only the events its types' filter passes (every event, for a route without log
+     * types). A CloudTrail event thus meets the four type filters and the five CloudTrail ones,
+     * not a filter per rule.
      */
     private static DataStream<RowData> routed(DataStream<RowData> rows, Map<String, Set<String>> route,
                                               Map<Map<String, Set<String>>, DataStream<RowData>> routes) {
-        Set<String> types = route.get(LogTypeRoutes.LOG_TYPE);
+        Set<String> types = route.get(RuleRoutes.LOG_TYPE);
         DataStream<RowData> typed = types == null ? rows
-                : routes.computeIfAbsent(Map.of(LogTypeRoutes.LOG_TYPE, types),
+                : routes.computeIfAbsent(Map.of(RuleRoutes.LOG_TYPE, types),
                         r -> filter(rows, r, "logs-of-" + String.join("+", types), "route-logs-" + String.join("+", types)));
         Map<String, Set<String>> rest = new TreeMap<>(route);
-        rest.remove(LogTypeRoutes.LOG_TYPE);
+        rest.remove(RuleRoutes.LOG_TYPE);
         if (rest.isEmpty()) {
             return typed;
         }
-        String where = rest.entrySet().stream()
-                .map(column -> column.getKey() + "=" + String.join("+", column.getValue()))
-                .collect(Collectors.joining(","));
-        // The uid names the route by a hash: a list of event names makes a long text.
-        String uid = (types == null ? "route-logs" : "route-logs-" + String.join("+", types)) + "-" + StableUids.fingerprint(where);
-        return routes.computeIfAbsent(route, r -> filter(typed, rest, "logs-where-" + where, uid));
+        // Named by its columns and a hash of the whole route (a list of event names makes a long
+        // text); each value length-prefixed, so two different routes never hash the same text.
+        StringBuilder exact = new StringBuilder();
+        rest.forEach((column, values) -> {
+            exact.append(column.length()).append(':').append(column).append('=');
+            values.forEach(value -> exact.append(value.length()).append(':').append(value));
+            exact.append(';');
+        });
+        String suffix = String.join("+", rest.keySet()) + "-" + StableUids.fingerprint(exact.toString());
+        String prefix = types == null ? "logs" : "logs-of-" + String.join("+", types);
+        String uid = (types == null ? "route-logs" : "route-logs-" + String.join("+", types)) + "-" + StableUids.fingerprint(exact.toString());
+        return routes.computeIfAbsent(route, r -> filter(typed, rest, prefix + "-where-" + suffix, uid));
     }
 
     private static DataStream<RowData> filter(DataStream<RowData> rows, Map<String, Set<String>> route, String name, String uid) {
@@ -137,18 +143,13 @@ public final class RuleCompiler {
     }
 
     /**
-     * The rows a rule can read as its plan proves them ({@link LogTypeRoutes}), empty when it
+     * The rows a rule can read as its plan proves them ({@link RuleRoutes}), empty when it
      * reads every event. Remembered by the rule's SQL as planned: the {@code logs} schema and the
      * functions are fixed, and explaining a plan costs an optimization pass (tests and tools build
      * jobs often).
      */
     public static Map<String, Set<String>> route(TableEnvironment tEnv, Rule rule) {
-        return ROUTES.computeIfAbsent(rule.planText(), sql -> LogTypeRoutes.route(plan(tEnv, rule).explain()));
-    }
-
-    /** A rule's log types as its plan proves them: the {@code log_type} part of its {@link #route}. */
-    public static Set<String> logTypes(TableEnvironment tEnv, Rule rule) {
-        return route(tEnv, rule).getOrDefault(LogTypeRoutes.LOG_TYPE, Set.of());
+        return ROUTES.computeIfAbsent(rule.planText(), sql -> RuleRoutes.route(plan(tEnv, rule).explain()));
     }
 
     private static final Map<String, Map<String, Set<String>>> ROUTES = new ConcurrentHashMap<>();

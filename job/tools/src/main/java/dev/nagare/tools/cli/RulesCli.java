@@ -3,11 +3,11 @@ package dev.nagare.tools.cli;
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.decode.DecodeFunction;
 import dev.nagare.job.rules.Rule;
-import dev.nagare.job.rules.LogTypeRoutes;
 import dev.nagare.job.rules.RuleCompiler;
 import dev.nagare.job.rules.RuleException;
-import dev.nagare.tools.rules.RuleTestRunner;
+import dev.nagare.job.rules.RuleRoutes;
 import dev.nagare.job.schema.Schemas;
+import dev.nagare.tools.rules.RuleTestRunner;
 
 import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.cep.operator.CepOperator;
@@ -36,8 +36,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -98,10 +98,10 @@ public final class RulesCli {
 
     /** What a rule's route lets through: "log types app where aws_event_name in (A, B)", or "every log type". */
     static String describeRoute(Map<String, Set<String>> route) {
-        Set<String> types = route.get(LogTypeRoutes.LOG_TYPE);
+        Set<String> types = route.get(RuleRoutes.LOG_TYPE);
         StringBuilder text = new StringBuilder(types == null ? "every log type" : "log types " + String.join(", ", types));
         String where = route.entrySet().stream()
-                .filter(column -> !column.getKey().equals(LogTypeRoutes.LOG_TYPE))
+                .filter(column -> !column.getKey().equals(RuleRoutes.LOG_TYPE))
                 .map(column -> column.getKey() + " in (" + String.join(", ", column.getValue()) + ")")
                 .collect(Collectors.joining(" and "));
         return where.isEmpty() ? text.toString() : text.append(" where ").append(where).toString();

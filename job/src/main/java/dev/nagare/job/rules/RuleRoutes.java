@@ -6,6 +6,7 @@ import org.apache.flink.table.types.DataType;
 import org.apache.flink.table.types.logical.LogicalTypeRoot;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,8 +33,8 @@ import java.util.regex.Pattern;
  * show such a filter on every scan (a rule over all events, a condition the planner rewrote into
  * something else) reads every event, as before: an unknown shape never narrows a rule.
  */
-public final class LogTypeRoutes {
-    private LogTypeRoutes() {}
+public final class RuleRoutes {
+    private RuleRoutes() {}
 
     /** A string literal as the planner prints it, with its optional charset and type. */
     private static final String LITERAL = "(?:_UTF-16LE)?'((?:[^']|'')*)'(?::(?:VAR)?CHAR\\(\\d+\\)(?: CHARACTER SET \"UTF-16LE\")?)?";
@@ -64,26 +65,22 @@ public final class LogTypeRoutes {
     }
 
     /**
-     * The log types of a rule from its explained plan ({@code Table.explain()}): the sorted set
-     * every scan of the plan is filtered to, or empty when any scan may read other types.
-     */
-    public static Set<String> of(String explained) {
-        return route(explained).getOrDefault(LOG_TYPE, Set.of());
-    }
-
-    /**
      * The values each text column is limited to for every scan of the plan, by column (sorted);
      * empty when any scan may read any row. A column limited by only some scans is left out,
      * and each column keeps the values of all scans: the route keeps every row any scan keeps.
      */
     public static Map<String, Set<String>> route(String explained) {
         List<String> plan = optimizedPlan(explained);
+        if (plan.stream().anyMatch(line -> line.contains("Reused("))) {
+            // A reused sub-plan stands for scans printed elsewhere: not read here, so no route.
+            return Map.of();
+        }
         Map<String, Set<String>> route = null;
         for (int i = 0; i < plan.size(); i++) {
             if (!plan.get(i).contains(SCAN)) {
                 continue;
             }
-            Map<String, Set<String>> scan = parent(plan, i).map(LogTypeRoutes::filteredValues).orElse(Map.of());
+            Map<String, Set<String>> scan = parent(plan, i).map(RuleRoutes::filteredValues).orElse(Map.of());
             if (route == null) {
                 route = new TreeMap<>(scan);
             } else {
@@ -94,7 +91,7 @@ public final class LogTypeRoutes {
                 return Map.of();
             }
         }
-        return route == null ? Map.of() : route;
+        return route == null ? Map.of() : Collections.unmodifiableMap(route);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -203,7 +200,9 @@ public final class LogTypeRoutes {
         if (end != sarg.length() || values.isEmpty()) {
             return Optional.empty();
         }
-        // CHAR(n) points padded to n would compare as padded text: only points of exactly n characters are taken as they are.
+        // Conservative: were CHAR(n) points ever padded to n, the padded text would not be what the
+        // column holds, so points of another length give no route. (A single literal's CHAR(n) is
+        // its own length, so the = forms need no such check.)
         if (search.group(4) != null && search.group(3) == null) {
             int length = Integer.parseInt(search.group(4));
             if (values.stream().anyMatch(value -> value.length() != length)) {
