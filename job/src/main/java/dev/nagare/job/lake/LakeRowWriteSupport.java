@@ -58,7 +58,10 @@ final class LakeRowWriteSupport extends WriteSupport<RowData> {
 
     /** True when every column of {@code rowType}, as Flink maps it to Parquet with {@code conf}, is one this writer writes. */
     static boolean supports(RowType rowType, Configuration conf) {
-        MessageType schema = schema(rowType, conf);
+        return supports(rowType, schema(rowType, conf));
+    }
+
+    private static boolean supports(RowType rowType, MessageType schema) {
         for (int i = 0; i < rowType.getFieldCount(); i++) {
             if (!supports(rowType.getTypeAt(i), schema.getType(i))) {
                 return false;
@@ -217,7 +220,8 @@ final class LakeRowWriteSupport extends WriteSupport<RowData> {
 
         @Override
         protected WriteSupport<RowData> getWriteSupport(Configuration conf) {
-            return supports(rowType, conf) ? new LakeRowWriteSupport(rowType, schema(rowType, conf)) : super.getWriteSupport(conf);
+            MessageType schema = schema(rowType, conf);
+            return supports(rowType, schema) ? new LakeRowWriteSupport(rowType, schema) : super.getWriteSupport(conf);
         }
     }
 }

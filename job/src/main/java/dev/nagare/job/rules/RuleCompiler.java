@@ -98,9 +98,9 @@ public final class RuleCompiler {
     private static DataStream<RowData> routed(DataStream<RowData> rows, Map<String, Set<String>> route,
                                               Map<Map<String, Set<String>>, DataStream<RowData>> routes) {
         Set<String> types = route.get(RuleRoutes.LOG_TYPE);
+        String of = types == null ? "" : "-" + String.join("+", types);
         DataStream<RowData> typed = types == null ? rows
-                : routes.computeIfAbsent(Map.of(RuleRoutes.LOG_TYPE, types),
-                        r -> filter(rows, r, "logs-of-" + String.join("+", types), "route-logs-" + String.join("+", types)));
+                : routes.computeIfAbsent(Map.of(RuleRoutes.LOG_TYPE, types), r -> filter(rows, r, "logs-of" + of, "route-logs" + of));
         Map<String, Set<String>> rest = new TreeMap<>(route);
         rest.remove(RuleRoutes.LOG_TYPE);
         if (rest.isEmpty()) {
@@ -114,10 +114,9 @@ public final class RuleCompiler {
             values.forEach(value -> exact.append(value.length()).append(':').append(value));
             exact.append(';');
         });
-        String suffix = String.join("+", rest.keySet()) + "-" + StableUids.fingerprint(exact.toString());
-        String prefix = types == null ? "logs" : "logs-of-" + String.join("+", types);
-        String uid = (types == null ? "route-logs" : "route-logs-" + String.join("+", types)) + "-" + StableUids.fingerprint(exact.toString());
-        return routes.computeIfAbsent(route, r -> filter(typed, rest, prefix + "-where-" + suffix, uid));
+        String hash = "-" + StableUids.fingerprint(exact.toString());
+        String name = (types == null ? "logs" : "logs-of" + of) + "-where-" + String.join("+", rest.keySet()) + hash;
+        return routes.computeIfAbsent(route, r -> filter(typed, rest, name, "route-logs" + of + hash));
     }
 
     private static DataStream<RowData> filter(DataStream<RowData> rows, Map<String, Set<String>> route, String name, String uid) {
