@@ -3,6 +3,7 @@ package dev.nagare.tools.bench;
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.DurableState;
 import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.metrics.Tally;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
@@ -53,7 +54,8 @@ import java.util.zip.GZIPInputStream;
  *       JSON message into Jackson trees, in a tight loop: what the bytes cost at least;</li>
  *   <li><b>the whole job</b> on each state backend: decode, parse, dedup, all bundled rules, the
  *       rollup and the Parquet lake on a local folder, on a MiniCluster, checkpoints every 10 s to
- *       files. A warm-up run (up to 120,000 records) comes first; then a run of a tenth and one of all. The
+ *       files (the job's default is a minute: {@code --set job.checkpoint.interval=1min}). A
+ *       warm-up run (up to 120,000 records) comes first; then a run of a tenth and one of all. The
  *       CPU time of the process (all threads) minus the JIT compilers' time, over the difference of
  *       the two runs, is the <b>steady-state cost per event</b>: the fixed cost of a run (planning,
  *       deploying, the last checkpoint) and compilation cancel out.</li>
@@ -135,8 +137,9 @@ public final class PipelineBenchmark {
             double wall = full.seconds - small.seconds;
             long events = full.events - small.events;
             double perCore = events / cpu;
-            out.printf("job on %s (%s): %,d events in %.1f s end to end%n", backend,
-                    "rocksdb".equals(backend) ? "incremental checkpoints" : "heap, full checkpoints", full.events, full.seconds);
+            out.printf("job on %s (%s every %s): %,d events in %.1f s end to end%n", backend,
+                    "rocksdb".equals(backend) ? "incremental checkpoints" : "heap, full checkpoints",
+                    nagareSettings.getOrDefault(NagareOptions.CHECKPOINT_INTERVAL.key(), "10 s"), full.events, full.seconds);
             // Differences of two noisy figures (a run's wall time ends at the checkpoint that
             // commits the lake, every 10 s): say so rather than print a negative or infinite rate.
             String onCores = events > 0 && wall > 0 ? String.format("%,.0f", events / wall) : "n/a (the shorter run took as long)";
@@ -228,7 +231,10 @@ public final class PipelineBenchmark {
         try {
             NagareConfig config = NagareConfig.defaults()
                     .with("lake.path", lake.toString())
-                    .with("job.watermark.out-of-orderness", "5 s");
+                    .with("job.watermark.out-of-orderness", "5 s")
+                    // Six times as often as the job's default (a minute, as on Managed Flink): the
+                    // cost of checkpoints shows in a run of a minute. --set job.checkpoint.interval=...
+                    .with(NagareOptions.CHECKPOINT_INTERVAL.key(), "10 s");
             for (Map.Entry<String, String> setting : nagareSettings.entrySet()) {
                 config = config.with(setting.getKey(), setting.getValue());
             }
@@ -244,7 +250,7 @@ public final class PipelineBenchmark {
             flinkSettings.forEach(flink::setString);
             productionMemory(flink, parallelism);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, flink);
-            env.enableCheckpointing(10_000);
+            env.enableCheckpointing(config.get(NagareOptions.CHECKPOINT_INTERVAL).toMillis());
             NagarePipeline.from(config).source(inMemory(runId, records.length)).outputs().attachTo(env);
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             var jit = ManagementFactory.getCompilationMXBean();
