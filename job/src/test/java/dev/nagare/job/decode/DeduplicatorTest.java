@@ -192,6 +192,42 @@ class DeduplicatorTest {
         assertThat(Deduplicator.key(rows.get(1))).isEqualTo(digest("null|/ecs/orders|ウェブ/1 — café|e2"));
     }
 
+    /**
+     * The key is computed in front of the shuffle and carried with the row: behind it, from rows
+     * as the parse builds them and sent through the keyed stream's own serializer, the key that
+     * arrives is the key of the row that arrives.
+     */
+    @Test
+    void theCarriedKeyIsTheKeyOfTheRowBehindTheShuffle() throws Exception {
+        TypeSerializer<Tuple2<String, RowData>> serializer = Deduplicator.KEYED_TYPE.createSerializer(new SerializerConfigImpl());
+        List<NormalizedEvent> events = new ArrayList<>();
+        for (String id : Arrays.asList("e1", "e2", null)) {
+            NormalizedEvent e = new NormalizedEvent();
+            e.eventId = id;
+            e.eventTimeMillis = T0;
+            e.ingestTimeMillis = T0;
+            e.logType = "mysql_audit";
+            e.account = "111122223333";
+            e.logGroup = "/aws/rds/cluster/ledger/audit";
+            e.logStream = "ledger-1.audit.log.0 — ü";
+            e.message = "QUERY " + id;
+            events.add(e);
+        }
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        for (NormalizedEvent e : events) {
+            serializer.serialize(Deduplicator.withKey(Schemas.logRowData(e)), out);
+        }
+        DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+        for (NormalizedEvent e : events) {
+            Tuple2<String, RowData> arrived = serializer.deserialize(in);
+            assertThat(arrived.f0).isEqualTo(Deduplicator.key(arrived.f1)).isEqualTo(Deduplicator.key(Schemas.logRowData(e)));
+            assertThat(Deduplicator.keyOf(arrived)).isEqualTo(arrived.f0);
+        }
+        assertThat(in.available()).isZero();
+        assertThat(Deduplicator.key(Schemas.logRowData(events.get(0))))
+                .isEqualTo(digest("111122223333|/aws/rds/cluster/ledger/audit|ledger-1.audit.log.0 — ü|e1"));
+    }
+
     /** State written when the key was the identity's text still restores; those ids expire as usual. */
     @Test
     void aSnapshotWithTextKeysRestores() throws Exception {
@@ -201,7 +237,9 @@ class DeduplicatorTest {
         harnesses.add(before);
         before.setStateTtlProcessingTime(T0);
         before.open();
-        before.processElement(Deduplicator.withKey(event("e1", T0)), T0);
+        RowData first = event("e1", T0);
+        // As the job of that time sent it: the row, keyed by its text (no digest travels with it).
+        before.processElement(Tuple2.of("111122223333|/ecs/orders|web/1|e1", first), T0);
         OperatorSubtaskState snapshot = before.snapshot(1, T0);
 
         KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, RowData>, RowData> restored = harness(TTL, snapshot);

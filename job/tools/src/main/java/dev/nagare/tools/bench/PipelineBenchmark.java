@@ -141,7 +141,8 @@ public final class PipelineBenchmark {
                     "rocksdb".equals(backend) ? "incremental checkpoints" : "heap, full checkpoints",
                     nagareSettings.getOrDefault(NagareOptions.CHECKPOINT_INTERVAL.key(), "10 s"), full.events, full.seconds);
             // Differences of two noisy figures (a run's wall time ends at the checkpoint that
-            // commits the lake, every 10 s): say so rather than print a negative or infinite rate.
+            // commits the lake, up to an interval after its last event): say so rather than print
+            // a negative or infinite rate.
             String onCores = events > 0 && wall > 0 ? String.format("%,.0f", events / wall) : "n/a (the shorter run took as long)";
             if (events > 0 && cpu > 0) {
                 out.printf("  steady state: %s events/s on %d cores; %,.0f events/s per core (%.1f core-us/event, JIT excluded);"
