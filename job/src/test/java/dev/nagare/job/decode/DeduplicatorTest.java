@@ -59,7 +59,8 @@ class DeduplicatorTest {
         return event(id, time, e -> { });
     }
 
-    static RowData event(String id, long time, Consumer<NormalizedEvent> change) {
+    /** An app event of account 111122223333's /ecs/orders web/1, as the parse fills it in, then changed. */
+    static NormalizedEvent normalized(String id, long time, Consumer<NormalizedEvent> change) {
         NormalizedEvent e = new NormalizedEvent();
         e.eventId = id;
         e.eventTimeMillis = time;
@@ -70,6 +71,11 @@ class DeduplicatorTest {
         e.logStream = "web/1";
         e.message = "order " + id + " placed";
         change.accept(e);
+        return e;
+    }
+
+    static RowData event(String id, long time, Consumer<NormalizedEvent> change) {
+        NormalizedEvent e = normalized(id, time, change);
         DataStructureConverter<Object, Object> converter = DataStructureConverters.getConverter(Schemas.LOGS);
         converter.open(DeduplicatorTest.class.getClassLoader());
         return (RowData) converter.toInternal(Schemas.logRow(e));
@@ -202,16 +208,11 @@ class DeduplicatorTest {
         TypeSerializer<Tuple2<String, RowData>> serializer = Deduplicator.KEYED_TYPE.createSerializer(new SerializerConfigImpl());
         List<NormalizedEvent> events = new ArrayList<>();
         for (String id : Arrays.asList("e1", "e2", null)) {
-            NormalizedEvent e = new NormalizedEvent();
-            e.eventId = id;
-            e.eventTimeMillis = T0;
-            e.ingestTimeMillis = T0;
-            e.logType = "mysql_audit";
-            e.account = "111122223333";
-            e.logGroup = "/aws/rds/cluster/ledger/audit";
-            e.logStream = "ledger-1.audit.log.0 — ü";
-            e.message = "QUERY " + id;
-            events.add(e);
+            events.add(normalized(id, T0, e -> {
+                e.logType = "mysql_audit";
+                e.logGroup = "/aws/rds/cluster/ledger/audit";
+                e.logStream = "ledger-1.audit.log.0 — ü";
+            }));
         }
         DataOutputSerializer out = new DataOutputSerializer(256);
         for (NormalizedEvent e : events) {

@@ -24,6 +24,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.TimeUtils;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,6 +34,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -139,7 +141,7 @@ public final class PipelineBenchmark {
             double perCore = events / cpu;
             out.printf("job on %s (%s every %s): %,d events in %.1f s end to end%n", backend,
                     "rocksdb".equals(backend) ? "incremental checkpoints" : "heap, full checkpoints",
-                    nagareSettings.getOrDefault(NagareOptions.CHECKPOINT_INTERVAL.key(), "10 s"), full.events, full.seconds);
+                    TimeUtils.formatWithHighestUnit(full.checkpointInterval), full.events, full.seconds);
             // Differences of two noisy figures (a run's wall time ends at the checkpoint that
             // commits the lake, up to an interval after its last event): say so rather than print
             // a negative or infinite rate.
@@ -273,6 +275,7 @@ public final class PipelineBenchmark {
                 throw new IllegalStateException("the job counted " + events + " events, the generator made " + expected);
             }
             Run run = new Run();
+            run.checkpointInterval = config.get(NagareOptions.CHECKPOINT_INTERVAL);
             run.events = events;
             run.seconds = seconds;
             run.cpuSeconds = cpuSeconds;
@@ -374,6 +377,7 @@ public final class PipelineBenchmark {
     }
 
     private static final class Run {
+        Duration checkpointInterval;
         long events;
         double seconds;
         double cpuSeconds;
