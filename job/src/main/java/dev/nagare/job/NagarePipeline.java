@@ -241,8 +241,7 @@ public final class NagarePipeline {
     private static DataStream<RowData> deduplicate(DataStream<Tuple2<String, RowData>> events, Duration ttl) {
         return events
                 .keyBy(Deduplicator::keyOf, Types.STRING)
-                .process(new Deduplicator(ttl), DecodeFunction.LOGS_ROWDATA_TYPE)
-                .name("dedup-and-count-late")
+                .transform("dedup-and-count-late", DecodeFunction.LOGS_ROWDATA_TYPE, new Deduplicator(ttl))
                 .uid("dedup-by-event-id");
     }
 

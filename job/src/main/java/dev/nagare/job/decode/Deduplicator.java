@@ -11,34 +11,59 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
-import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.memory.DataOutputViewStreamWrapper;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.runtime.state.AbstractKeyedStateBackend;
+import org.apache.flink.runtime.state.KeyGroupRange;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.KeyGroupStatePartitionStreamProvider;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.KeyedStateCheckpointOutputStream;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.binary.BinaryStringData;
-import org.apache.flink.util.Collector;
 
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Drops re-deliveries of an event, keyed by {@code event_id}: CloudWatch delivers at least once,
  * retries throttled deliveries for hours, and an account-level policy can deliver a log group a
- * second time. An id is remembered for the TTL, after which its state expires. Events without an
+ * second time. An id is remembered for the TTL, after which it is forgotten. Events without an
  * id cannot be told apart and pass without state.
+ *
+ * <p>Where the ids are kept depends on the state backend. On RocksDB (Managed Flink's, the job's
+ * default) they are Flink keyed state with a TTL, on disk, which holds an hour of ids at any
+ * traffic. On heap state they are {@link SeenIds} tables in this operator, one per key group,
+ * written to the checkpoint as raw keyed state: the same ids in a quarter to a half of the memory, out of the
+ * garbage collector's way, and restored and rescaled by key group like keyed state. A snapshot
+ * of either restores on either: the ids move on restore.
  *
  * <p>This is also where late events are counted ({@link LateEvents}): behind this operator's
  * shuffle its watermark is the minimum over every source split, the same watermark the rules and
  * the rollup downstream see.
  */
-public final class Deduplicator extends KeyedProcessFunction<String, Tuple2<String, RowData>, RowData> {
+public final class Deduplicator extends AbstractStreamOperator<RowData>
+        implements OneInputStreamOperator<Tuple2<String, RowData>, RowData> {
     private static final long serialVersionUID = 1L;
 
     /**
@@ -63,7 +88,14 @@ public final class Deduplicator extends KeyedProcessFunction<String, Tuple2<Stri
 
     private final Duration ttl;
 
+    private transient long ttlMillis;
+    /** Heap state: the ids by key group, from {@link #firstKeyGroup} on. Null on RocksDB. */
+    private transient SeenIds[] tables;
+    private transient int firstKeyGroup;
+    /** RocksDB (any backend but heap): one entry per id in Flink's keyed state, with its TTL. */
     private transient ValueState<Boolean> seen;
+    private transient long watermark = Long.MIN_VALUE;
+    private transient boolean stateInitialized;
     private transient Counter duplicates;
     private transient LogTypeMetrics duplicatesByType;
     private transient LateEvents late;
@@ -152,26 +184,133 @@ public final class Deduplicator extends KeyedProcessFunction<String, Tuple2<Stri
     /** @param ttl how long an id is remembered; zero turns deduplication off (late events are still counted) */
     public Deduplicator(Duration ttl) {
         this.ttl = ttl;
+        // As Flink's own keyed process operator: the lake writer, the routes and the rules' first
+        // operators chain behind this one, in its thread.
+        setChainingStrategy(ChainingStrategy.ALWAYS);
     }
 
     @Override
-    public void open(Configuration parameters) {
-        if (!ttl.isZero()) {
-            ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>("seen", Types.BOOLEAN);
-            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .cleanupFullSnapshot()
-                    // Heap state: each access also visits the next stored entries (one bucket's
-                    // chain, about one id) and drops the expired ones.
-                    // An event makes two accesses (read, write) and at most one id expires per
-                    // event in a steady stream, so cleaning keeps pace; Flink's default of five per
-                    // access was a quarter of this operator's CPU (walking the table). RocksDB
-                    // ignores this and drops expired ids in its compactions.
-                    .cleanupIncrementally(1, false)
-                    .build());
-            seen = getRuntimeContext().getState(descriptor);
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        ttlMillis = ttl.toMillis();
+        if (ttl.isZero()) {
+            stateInitialized = true;
+            return;
         }
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        if (getKeyedStateBackend() instanceof HeapKeyedStateBackend) {
+            KeyGroupRange range = KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
+                    getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(),
+                    getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(),
+                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+            firstKeyGroup = range.getStartKeyGroup();
+            tables = new SeenIds[range.getNumberOfKeyGroups()];
+            for (int i = 0; i < tables.length; i++) {
+                tables[i] = new SeenIds();
+            }
+            for (KeyGroupStatePartitionStreamProvider input : context.getRawKeyedStateInputs()) {
+                try (InputStream in = input.getStream()) {
+                    tables[input.getKeyGroupId() - firstKeyGroup].read(in, now);
+                }
+            }
+            moveIdsOutOfFlinkState(context, now);
+        } else {
+            seen = context.getKeyedStateStore().getState(seenDescriptor());
+            for (KeyGroupStatePartitionStreamProvider input : context.getRawKeyedStateInputs()) {
+                // A snapshot taken on heap state, restored on RocksDB: its ids become state entries
+                // (remembered for a whole TTL from now; their stored expiry is not carried over).
+                SeenIds restored = new SeenIds();
+                try (InputStream in = input.getStream()) {
+                    restored.read(in, now);
+                }
+                KeyedStateBackend<String> backend = getKeyedStateBackend();
+                restored.forEachLive(now, (hi, lo, expiresAt) -> {
+                    backend.setCurrentKey(encode(hi, lo));
+                    seen.update(Boolean.TRUE);
+                });
+            }
+        }
+        stateInitialized = true;
+    }
+
+    /**
+     * On heap, ids restored from a snapshot of a release that kept them in Flink's keyed state
+     * (or of a run on RocksDB) move into the tables: remembered for a whole TTL from now, as their
+     * stored age cannot be read back, and removed from the keyed state, which would otherwise be
+     * carried through every snapshot. Keys that are not a digest (the identity's text, stored by
+     * releases before the key was hashed) can match no event any more and are only removed.
+     */
+    private void moveIdsOutOfFlinkState(StateInitializationContext context, long now) throws Exception {
+        List<String> stored;
+        KeyedStateBackend<String> backend = getKeyedStateBackend();
+        try (Stream<String> keys = backend.getKeys(SEEN, VoidNamespace.INSTANCE)) {
+            stored = keys.collect(Collectors.toList());
+        }
+        if (stored.isEmpty()) {
+            return;
+        }
+        ValueState<Boolean> legacy = context.getKeyedStateStore().getState(seenDescriptor());
+        for (String key : stored) {
+            backend.setCurrentKey(key);
+            if (legacy.value() != null && isDigest(key)) {
+                tables[currentKeyGroup() - firstKeyGroup].add(high(key), low(key), now, now + ttlMillis);
+            }
+            legacy.clear();
+        }
+    }
+
+    /** The keyed state of ids (RocksDB, and snapshots of the release before). */
+    ValueStateDescriptor<Boolean> seenDescriptor() {
+        ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>(SEEN, Types.BOOLEAN);
+        descriptor.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .cleanupFullSnapshot()
+                // Heap state (only ids restored from older snapshots are read from it there):
+                // each access also visits the next stored entry and drops it if expired. RocksDB
+                // ignores this and drops expired ids in its compactions.
+                .cleanupIncrementally(1, false)
+                .build());
+        return descriptor;
+    }
+
+    private int currentKeyGroup() {
+        return ((AbstractKeyedStateBackend<?>) getKeyedStateBackend()).getCurrentKeyGroupIndex();
+    }
+
+    /**
+     * Whether this operator writes raw keyed state, which Flink asks twice. Before the state is
+     * initialized: yes, so that Flink hands a restored snapshot's raw keyed state to this operator
+     * rather than reading it as timers (this operator has none; what it reads is its ids, or the
+     * empty timer snapshots of the release before, which it skips). At each checkpoint: only if
+     * the ids are in the tables (heap state), because RocksDB with heap timers writes its timers
+     * to the same raw streams and fails the checkpoint of an operator that also does.
+     */
+    @Override
+    protected boolean isUsingCustomRawKeyedState() {
+        return !stateInitialized || tables != null;
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        if (tables == null) {
+            return;
+        }
+        // Written in the checkpoint's synchronous part, one bulk write per key group (24 bytes an
+        // id): Flink hands an operator its raw keyed streams only there.
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        KeyedStateCheckpointOutputStream out = context.getRawKeyedOperatorStateOutput();
+        DataOutputViewStreamWrapper view = new DataOutputViewStreamWrapper(out);
+        for (int keyGroup : out.getKeyGroupList()) {
+            out.startNewKeyGroup(keyGroup);
+            tables[keyGroup - firstKeyGroup].write(view, now);
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
         MetricGroup metrics = JobMetrics.of(getRuntimeContext().getMetricGroup());
         duplicates = metrics.counter(JobMetrics.DUPLICATES);
         duplicatesByType = new LogTypeMetrics(metrics, JobMetrics.DUPLICATES);
@@ -180,18 +319,112 @@ public final class Deduplicator extends KeyedProcessFunction<String, Tuple2<Stri
     }
 
     @Override
-    public void processElement(Tuple2<String, RowData> event, Context ctx, Collector<RowData> out) throws Exception {
+    public void processWatermark(Watermark mark) throws Exception {
+        watermark = mark.getTimestamp();
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void processElement(StreamRecord<Tuple2<String, RowData>> element) throws Exception {
+        Tuple2<String, RowData> event = element.getValue();
         RowData row = event.f1;
-        if (seen != null && !row.isNullAt(Schemas.LOGS_EVENT_ID)) {
-            if (seen.value() != null) {
-                duplicates.inc();
-                duplicatesByType.inc(text(row, Schemas.LOGS_LOG_TYPE));
-                tally.inc("duplicates");
-                return;
-            }
-            seen.update(Boolean.TRUE);
+        if (!ttl.isZero() && !row.isNullAt(Schemas.LOGS_EVENT_ID) && !firstDelivery(event.f0)) {
+            duplicates.inc();
+            duplicatesByType.inc(text(row, Schemas.LOGS_LOG_TYPE));
+            tally.inc("duplicates");
+            return;
         }
-        late.count(row, ctx.timerService().currentWatermark());
-        out.collect(row);
+        late.count(row, watermark);
+        output.collect(element.replace(row));
+    }
+
+    /** Remembers the id (this event's key, the current key) and tells whether it was new. */
+    private boolean firstDelivery(String key) throws Exception {
+        if (tables != null) {
+            long now = getProcessingTimeService().getCurrentProcessingTime();
+            return tables[currentKeyGroup() - firstKeyGroup].add(high(key), low(key), now, now + ttlMillis);
+        }
+        if (seen.value() != null) {
+            return false;
+        }
+        seen.update(Boolean.TRUE);
+        return true;
+    }
+
+    /** Ids held in memory (heap state), expired ones not yet dropped included; for tests and sizing. */
+    long heldIds() {
+        long held = 0;
+        for (SeenIds table : tables) {
+            held += table.held();
+        }
+        return held;
+    }
+
+    /** Whether the ids are kept in this operator's tables (heap state) rather than in Flink's keyed state. */
+    boolean keepsIdsInMemory() {
+        return tables != null;
+    }
+
+    private static final String SEEN = "seen";
+
+    // The key's 22 base64 characters hold the digest's 128 bits: 10 characters and 4 bits of the
+    // 11th are the high 64, the rest (2 bits, 10 characters, 2 bits of the last) the low 64.
+
+    static long high(String key) {
+        long bits = 0;
+        for (int i = 0; i < 10; i++) {
+            bits = bits << 6 | sextet(key, i);
+        }
+        return bits << 4 | sextet(key, 10) >>> 2;
+    }
+
+    static long low(String key) {
+        long bits = sextet(key, 10) & 3;
+        for (int i = 11; i < 21; i++) {
+            bits = bits << 6 | sextet(key, i);
+        }
+        return bits << 2 | sextet(key, 21) >>> 4;
+    }
+
+    /** The key of the digest whose 128 bits are {@code hi} and {@code lo} (the inverse of {@link #high} and {@link #low}). */
+    static String encode(long hi, long lo) {
+        byte[] bytes = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            bytes[i] = (byte) (hi >>> (56 - 8 * i));
+            bytes[8 + i] = (byte) (lo >>> (56 - 8 * i));
+        }
+        return BASE64.encodeToString(bytes);
+    }
+
+    static boolean isDigest(String key) {
+        if (key.length() != 22 || (SEXTETS[key.charAt(21) & 0x7f] & 15) != 0) {
+            return false;
+        }
+        for (int i = 0; i < 22; i++) {
+            char c = key.charAt(i);
+            if (c >= 128 || SEXTETS[c] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long sextet(String key, int i) {
+        char c = key.charAt(i);
+        int value = c < 128 ? SEXTETS[c] : -1;
+        if (value < 0) {
+            throw new IllegalArgumentException("not an event key (22 base64 characters): " + key);
+        }
+        return value;
+    }
+
+    private static final int[] SEXTETS = new int[128];
+
+    static {
+        Arrays.fill(SEXTETS, -1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; i < alphabet.length(); i++) {
+            SEXTETS[alphabet.charAt(i)] = i;
+        }
     }
 }
