@@ -24,6 +24,7 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.InstantiationUtil;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -220,7 +221,6 @@ class DeduplicatorTest {
         assertThat(tally(harness, "duplicates")).isEqualTo(1);
         assertThat(stored(harness)).isEqualTo(2); // one entry per id, nothing else
         assertThat(((Deduplicator) harness.getOneInputOperator()).keepsIdsInMemory()).isEqualTo(backend == Backend.HEAP);
-        assertThat(harness.numEventTimeTimers() + harness.numProcessingTimeTimers()).isZero(); // TTL, not timers
     }
 
     /** The stored identity is a fixed-length digest, the same on every JVM and release (SHA-256). */
@@ -596,10 +596,29 @@ class DeduplicatorTest {
         harness.processElement(Deduplicator.withKey(event("e1", T0)), T0);
         harness.processElement(Deduplicator.withKey(event("e1", T0)), T0);
         assertThat(ids(harness)).containsExactly("e1", "e1");
-        OperatorSubtaskState snapshot = harness.snapshot(1, T0);
-        assertThat(snapshot.getManagedKeyedState().stream().mapToLong(state -> state.getStateSize()).sum())
-                .isEqualTo(harness(backend, Duration.ZERO, null).snapshot(1, T0).getManagedKeyedState().stream().mapToLong(state -> state.getStateSize()).sum());
-        assertThat(snapshot.getRawKeyedState()).isEmpty();
+        Deduplicator operator = (Deduplicator) harness.getOneInputOperator();
+        try (Stream<String> keys = operator.<String>getKeyedStateBackend().getKeys("seen", VoidNamespace.INSTANCE)) {
+            assertThat(keys.count()).isZero();
+        }
+        assertThat(operator.keepsIdsInMemory()).isFalse();
+        assertThat(harness.snapshot(1, T0).getRawKeyedState()).isEmpty();
+    }
+
+    /**
+     * The operator reaches a task serialized, as Flink ships it: before the first watermark
+     * nothing is late, even an event of 1969 (a watermark left at 0 would count it).
+     */
+    @Test
+    void beforeTheFirstWatermarkNothingIsLate() throws Exception {
+        Deduplicator shipped = InstantiationUtil.clone(new Deduplicator(TTL));
+        KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, RowData>, RowData> harness =
+                harness(Backend.HEAP, shipped, Deduplicator::keyOf, null, 128, 1, 0);
+        harness.processElement(Deduplicator.withKey(event("e1", -120_000)), -120_000);
+        assertThat(ids(harness)).containsExactly("e1");
+        assertThat(tally(harness, "lateEvents")).isZero();
+        harness.processWatermark(0);
+        harness.processElement(Deduplicator.withKey(event("e2", -120_000)), -120_000);
+        assertThat(tally(harness, "lateEvents")).isEqualTo(1);
     }
 
     /** An event whose minute the watermark has closed is counted late and still kept (it goes to the lake). */

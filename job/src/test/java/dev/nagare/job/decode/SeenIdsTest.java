@@ -38,7 +38,7 @@ class SeenIdsTest {
         Map<Long, Long> model = new HashMap<>();
         long now = 1_000;
         for (int i = 0; i < 300_000; i++) {
-            now += random.nextInt(40); // about 5 TTLs in all
+            now += random.nextInt(200); // about 8 TTLs in all
             long id = random.nextBoolean() ? random.nextInt(50_000) : random.nextLong();
             Long until = model.get(id);
             boolean expectNew = until == null || until <= now;
@@ -54,6 +54,23 @@ class SeenIdsTest {
 
     private static long countLive(Map<Long, Long> model, long now) {
         return model.values().stream().filter(until -> until > now).count();
+    }
+
+    /**
+     * A table whose live ids stay just below its fill limit (one new id a millisecond, an id
+     * remembered 740 ms: 740 live ids, three quarters of 1,024 slots is 768) must not rebuild every
+     * few inserts: each rebuild leaves at least a quarter of the table to fill before the next.
+     */
+    @Test
+    void aTableNearlyFullInSteadyStateRebuildsRarely() {
+        SeenIds ids = new SeenIds();
+        int inserts = 100_000;
+        for (long i = 1; i <= inserts; i++) {
+            assertThat(ids.add(i, i * 31, i, i + 740)).isTrue();
+        }
+        assertThat(ids.live(inserts)).isEqualTo(740);
+        assertThat(ids.capacity()).isGreaterThanOrEqualTo(2 * 740);
+        assertThat(ids.rebuilds()).isLessThan(inserts / (ids.capacity() / 4) + 20);
     }
 
     @Test
