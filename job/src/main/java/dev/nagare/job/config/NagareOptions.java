@@ -160,7 +160,7 @@ public final class NagareOptions {
             ConfigOptions.key("parse.dedup.ttl")
                     .durationType()
                     .defaultValue(Duration.ofHours(1))
-                    .withDescription("How long an event id is remembered to drop re-deliveries of the same event; 0 s turns deduplication off.");
+                    .withDescription("How long an event id is remembered to drop re-deliveries of the same event; 0 s turns deduplication off, otherwise at least 1 s.");
 
     public static final ConfigOption<Duration> PARTIAL_TIMEOUT =
             ConfigOptions.key("parse.partial.timeout")

@@ -64,7 +64,10 @@ public final class ParseSettings {
         NagareConfig.check(NagareOptions.PARSE_ROUTES, (List<String> v) -> v.stream().allMatch(ParseSettings::isRoute),
                 "must be '<log_type>:<log group regex>' entries separated by ';' with log_type one of "
                         + String.join(", ", EventParser.ROUTABLE_TYPES));
-        NagareConfig.check(NagareOptions.DEDUP_TTL, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 1 h (0 s turns it off)");
+        // Ids are remembered to the millisecond; a TTL under a second would forget them before a
+        // re-delivery could arrive, so it is a typo (ms for min) rather than a setting.
+        NagareConfig.check(NagareOptions.DEDUP_TTL, (Duration v) -> v.isZero() || v.compareTo(Duration.ofSeconds(1)) >= 0,
+                "must be 0 s (off) or a duration of at least 1 s such as 1 h");
         NagareConfig.check(NagareOptions.PARTIAL_TIMEOUT, (Duration v) -> v.compareTo(Duration.ofSeconds(1)) >= 0,
                 "must be a duration of at least 1 s");
         NagareConfig.check(NagareOptions.MAX_LINE_CHARS, (Integer v) -> v >= 16384, "must be an integer >= 16384");

@@ -40,6 +40,11 @@ class ParseSettingsTest {
     void theChecksBesideTheSettingsStillStopABadValue() {
         assertThatThrownBy(() -> NagareConfig.defaults().with("parse.max-line-chars", "100"))
                 .hasMessage("Invalid configuration value '100' for key 'max-line-chars' in group 'parse': must be an integer >= 16384");
+        assertThatThrownBy(() -> NagareConfig.defaults().with("parse.dedup.ttl", "500 ms"))
+                .hasMessage("Invalid configuration value '500 ms' for key 'dedup.ttl' in group 'parse': "
+                        + "must be 0 s (off) or a duration of at least 1 s such as 1 h");
+        assertThatThrownBy(() -> NagareConfig.defaults().with("parse.dedup.ttl", "999 ms")).hasMessageContaining("at least 1 s");
+        assertThat(ParseSettings.of(NagareConfig.defaults().with("parse.dedup.ttl", "1 s")).dedupTtl).isEqualTo(Duration.ofSeconds(1));
         assertThatThrownBy(() -> NagareConfig.defaults().with("redact.extra-patterns", "x*"))
                 .hasMessage("Invalid configuration value 'x*' for key 'extra-patterns' in group 'redact': "
                         + "must be Java regexes separated by ';', each matching at least one character");
