@@ -21,7 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -127,11 +129,19 @@ class LakeRestoreITCase {
         if (!Files.exists(checkpoints)) {
             return List.of();
         }
-        try (Stream<Path> files = Files.walk(checkpoints)) {
-            return files.filter(p -> p.getFileName().toString().equals("_metadata"))
-                    .map(p -> Long.parseLong(p.getParent().getFileName().toString().substring("chk-".length())))
-                    .sorted()
-                    .collect(Collectors.toList());
+        // The JobManager renames a checkpoint's in-progress metadata file while the walk may be
+        // listing its directory: a file listed and then gone is not an error, walk again.
+        for (int attempt = 1; ; attempt++) {
+            try (Stream<Path> files = Files.walk(checkpoints)) {
+                return files.filter(p -> p.getFileName().toString().equals("_metadata"))
+                        .map(p -> Long.parseLong(p.getParent().getFileName().toString().substring("chk-".length())))
+                        .sorted()
+                        .collect(Collectors.toList());
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException) || attempt == 10) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -142,6 +152,8 @@ class LakeRestoreITCase {
         }
         try (Stream<Path> files = Files.list(jobCheckpoints)) {
             return files.filter(p -> p.getFileName().toString().startsWith("chk-")).collect(Collectors.toList());
+        } catch (NoSuchFileException e) {
+            return List.of(); // removed with its last checkpoint since the check above
         }
     }
 
