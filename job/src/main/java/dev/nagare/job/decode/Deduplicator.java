@@ -33,6 +33,7 @@ import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.binary.BinaryStringData;
 
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -393,25 +394,19 @@ public final class Deduplicator extends AbstractStreamOperator<RowData>
 
     /** The key of the digest whose 128 bits are {@code hi} and {@code lo} (the inverse of {@link #high} and {@link #low}). */
     static String encode(long hi, long lo) {
-        byte[] bytes = new byte[16];
-        for (int i = 0; i < 8; i++) {
-            bytes[i] = (byte) (hi >>> (56 - 8 * i));
-            bytes[8 + i] = (byte) (lo >>> (56 - 8 * i));
-        }
-        return BASE64.encodeToString(bytes);
+        return encode(ByteBuffer.allocate(16).putLong(hi).putLong(lo).array());
     }
 
+    /**
+     * Whether a stored key is a digest's key (and not the identity's text of older releases). On
+     * restore only: the hot path's {@link #high} and {@link #low} decode without allocating.
+     */
     static boolean isDigest(String key) {
-        if (key.length() != 22 || (SEXTETS[key.charAt(21) & 0x7f] & 15) != 0) {
+        try {
+            return key.length() == 22 && encode(Base64.getDecoder().decode(key)).equals(key);
+        } catch (IllegalArgumentException notBase64) {
             return false;
         }
-        for (int i = 0; i < 22; i++) {
-            char c = key.charAt(i);
-            if (c >= 128 || SEXTETS[c] < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static long sextet(String key, int i) {

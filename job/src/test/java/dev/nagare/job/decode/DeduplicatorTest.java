@@ -319,6 +319,8 @@ class DeduplicatorTest {
 
         @Override
         public void open(OpenContext context) {
+            // Written out, not Deduplicator.seenDescriptor(): this is the stored format of the
+            // release before, which must keep restoring if that method ever changes.
             ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>("seen", Types.BOOLEAN);
             descriptor.enableTimeToLive(StateTtlConfig.newBuilder(TTL)
                     .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
