@@ -189,7 +189,7 @@ public final class NagarePipeline {
                         .name("firelens-reassembly")
                         .uid("firelens-reassembly");
         DataStream<RowData> events = deduplicate(withDedupKey(parsed, "dedup-key").union(withDedupKey(reassembled, "dedup-key-of-reassembled")),
-                parse.dedupTtl);
+                parse.dedupTtl, parse.dedupFilterBytes);
         DataStream<Row> deadLetters = parsed.getSideOutput(DecodeFunction.DEAD_LETTERS)
                 .union(reassembled.getSideOutput(DecodeFunction.DEAD_LETTERS));
 
@@ -238,10 +238,10 @@ public final class NagarePipeline {
      * Drops re-delivered events by {@code event_id} (events without an id pass) and counts late
      * events, behind one shuffle whose watermark is the one the rules and rollup see.
      */
-    private static DataStream<RowData> deduplicate(DataStream<Tuple2<String, RowData>> events, Duration ttl) {
+    private static DataStream<RowData> deduplicate(DataStream<Tuple2<String, RowData>> events, Duration ttl, long filterBytes) {
         return events
                 .keyBy(Deduplicator::keyOf, Types.STRING)
-                .transform("dedup-and-count-late", DecodeFunction.LOGS_ROWDATA_TYPE, new Deduplicator(ttl))
+                .transform("dedup-and-count-late", DecodeFunction.LOGS_ROWDATA_TYPE, new Deduplicator(ttl, filterBytes))
                 .uid("dedup-by-event-id");
     }
 

@@ -162,6 +162,14 @@ public final class NagareOptions {
                     .defaultValue(Duration.ofHours(1))
                     .withDescription("How long an event id is remembered to drop re-deliveries of the same event; 0 s turns deduplication off, otherwise at least 1 s.");
 
+    public static final ConfigOption<MemorySize> DEDUP_FILTER_MEMORY =
+            ConfigOptions.key("parse.dedup.filter-memory")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("64mb"))
+                    .withDescription("RocksDB state only: memory per subtask for a Bloom filter of the event ids stored, so that a new id "
+                            + "is stored without a state read first (1.25 bytes an id, up to two TTLs of ids; beyond it the reads "
+                            + "come back gradually). 0 turns the filter off.");
+
     public static final ConfigOption<Duration> PARTIAL_TIMEOUT =
             ConfigOptions.key("parse.partial.timeout")
                     .durationType()
@@ -458,7 +466,7 @@ public final class NagareOptions {
                     KINESIS_ENDPOINT, KINESIS_INITIAL_POSITION, KINESIS_INITIAL_TIMESTAMP, KINESIS_SHARD_DISCOVERY,
                     KINESIS_ACCESS_KEY_ID, KINESIS_SECRET_ACCESS_KEY, REPLAY_FILES,
                     LAKE_PATH, LAKE_COMPRESSION, LAKE_ROLLING_FILE_SIZE, LAKE_COMPACTION, LAKE_COMMIT_LOG_RETENTION,
-                    PARSE_ROUTES, DEDUP_TTL, PARTIAL_TIMEOUT, MAX_LINE_CHARS, MAX_RECORD_BYTES, MAX_EVENTS_PER_RECORD, MAX_FUTURE,
+                    PARSE_ROUTES, DEDUP_TTL, DEDUP_FILTER_MEMORY, PARTIAL_TIMEOUT, MAX_LINE_CHARS, MAX_RECORD_BYTES, MAX_EVENTS_PER_RECORD, MAX_FUTURE,
                     REDACT_SECRET_KEYS, REDACT_EXTRA_PATTERNS,
                     RULES_DIRECTORY, RULES_DISABLED, RULES_DEFAULT_STATE_TTL,
                     ALERTS_PRINT, WEBHOOK_URL, WEBHOOK_FORMAT, WEBHOOK_HEADERS, WEBHOOK_MIN_SEVERITY, WEBHOOK_TAGS, RUNBOOK_BASE_URL,

@@ -25,6 +25,8 @@ public final class ParseSettings {
     public final int maxEventsPerRecord;
     /** Zero turns deduplication off. */
     public final Duration dedupTtl;
+    /** Bytes per subtask for the dedup's filter of stored ids (RocksDB); zero turns it off. */
+    public final long dedupFilterBytes;
     public final Duration partialTimeout;
     public final List<String> secretKeys;
     public final List<Pattern> extraPatterns;
@@ -38,6 +40,7 @@ public final class ParseSettings {
         maxRecordBytes = config.get(NagareOptions.MAX_RECORD_BYTES).getBytes();
         maxEventsPerRecord = config.get(NagareOptions.MAX_EVENTS_PER_RECORD);
         dedupTtl = config.get(NagareOptions.DEDUP_TTL);
+        dedupFilterBytes = config.get(NagareOptions.DEDUP_FILTER_MEMORY).getBytes();
         partialTimeout = config.get(NagareOptions.PARTIAL_TIMEOUT);
         secretKeys = List.copyOf(config.get(NagareOptions.REDACT_SECRET_KEYS));
         extraPatterns = config.get(NagareOptions.REDACT_EXTRA_PATTERNS).stream().map(Pattern::compile)
@@ -68,6 +71,9 @@ public final class ParseSettings {
         // re-delivery could arrive, so it is a typo (ms for min) rather than a setting.
         NagareConfig.check(NagareOptions.DEDUP_TTL, (Duration v) -> v.isZero() || v.compareTo(Duration.ofSeconds(1)) >= 0,
                 "must be 0 s (off) or a duration of at least 1 s such as 1 h");
+        // A size without a unit is bytes: "64" would be a filter that answers "maybe" to everything.
+        NagareConfig.check(NagareOptions.DEDUP_FILTER_MEMORY, (MemorySize v) -> v.getBytes() == 0 || v.getBytes() >= 1024 * 1024,
+                "must be 0 (off) or a size of at least 1 mb such as 64 mb");
         NagareConfig.check(NagareOptions.PARTIAL_TIMEOUT, (Duration v) -> v.compareTo(Duration.ofSeconds(1)) >= 0,
                 "must be a duration of at least 1 s");
         NagareConfig.check(NagareOptions.MAX_LINE_CHARS, (Integer v) -> v >= 16384, "must be an integer >= 16384");

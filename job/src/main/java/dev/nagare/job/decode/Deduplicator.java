@@ -1,5 +1,6 @@
 package dev.nagare.job.decode;
 
+import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.metrics.JobMetrics;
 import dev.nagare.job.metrics.Tally;
 import dev.nagare.job.schema.BinaryStrings;
@@ -53,7 +54,8 @@ import java.util.stream.Stream;
  *
  * <p>Where the ids are kept depends on the state backend. On RocksDB (Managed Flink's, the job's
  * default) they are Flink keyed state with a TTL, on disk, which holds an hour of ids at any
- * traffic. On heap state they are {@link SeenIds} tables in this operator, one per key group,
+ * traffic, with an {@link IdFilter} in memory in front of it: a new id, nearly every event, is
+ * written without being read first. On heap state they are {@link SeenIds} tables in this operator, one per key group,
  * written to the checkpoint as raw keyed state: 32-96 bytes an id instead of about 130, out of
  * the garbage collector's way, and restored and rescaled by key group like keyed state. A
  * snapshot of either restores on either: the ids move on restore.
@@ -87,6 +89,7 @@ public final class Deduplicator extends AbstractStreamOperator<RowData>
     }
 
     private final Duration ttl;
+    private final long filterBytes;
 
     private transient long ttlMillis;
     /** Heap state: the ids by key group, from {@link #firstKeyGroup} on. Null on RocksDB. */
@@ -94,6 +97,9 @@ public final class Deduplicator extends AbstractStreamOperator<RowData>
     private transient int firstKeyGroup;
     /** RocksDB (any backend but heap): one entry per id in Flink's keyed state, with its TTL. */
     private transient ValueState<Boolean> seen;
+    /** RocksDB: the ids stored, approximately, so that a new id is not read first. Null if off. */
+    private transient IdFilter filter;
+    private transient long stateReads;
     private transient long watermark;
     private transient boolean stateInitialized;
     private transient Counter duplicates;
@@ -181,9 +187,18 @@ public final class Deduplicator extends AbstractStreamOperator<RowData>
 
     private static final Base64.Encoder BASE64 = Base64.getEncoder().withoutPadding();
 
-    /** @param ttl how long an id is remembered; zero turns deduplication off (late events are still counted) */
+    /** With the default memory for the filter of stored ids ({@code parse.dedup.filter-memory}). */
     public Deduplicator(Duration ttl) {
+        this(ttl, NagareOptions.DEDUP_FILTER_MEMORY.defaultValue().getBytes());
+    }
+
+    /**
+     * @param ttl how long an id is remembered; zero turns deduplication off (late events are still counted)
+     * @param filterBytes memory per subtask for the {@link IdFilter} in front of RocksDB's reads; zero turns it off
+     */
+    public Deduplicator(Duration ttl, long filterBytes) {
         this.ttl = ttl;
+        this.filterBytes = filterBytes;
         // As Flink's own keyed process operator: the lake writer, the routes and the rules' first
         // operators chain behind this one, in its thread.
         setChainingStrategy(ChainingStrategy.ALWAYS);
@@ -215,6 +230,9 @@ public final class Deduplicator extends AbstractStreamOperator<RowData>
             moveIdsOutOfFlinkState(context, now);
         } else {
             seen = context.getKeyedStateStore().getState(seenDescriptor());
+            // Not in the checkpoint: after a restore it answers "maybe" until the ids stored
+            // before have expired, and every event is read as without it.
+            filter = filterBytes > 0 ? new IdFilter(ttlMillis, filterBytes, now, context.isRestored()) : null;
             for (KeyGroupStatePartitionStreamProvider input : context.getRawKeyedStateInputs()) {
                 // A snapshot taken on heap state, restored on RocksDB: its ids become state entries
                 // (remembered for a whole TTL from now; their stored expiry is not carried over).
@@ -347,11 +365,31 @@ public final class Deduplicator extends AbstractStreamOperator<RowData>
             long now = getProcessingTimeService().getCurrentProcessingTime();
             return tables[currentKeyGroup() - firstKeyGroup].add(high(key), low(key), now, now + ttlMillis);
         }
-        if (seen.value() != null) {
-            return false;
+        if (filter == null) {
+            stateReads++;
+            if (seen.value() != null) {
+                return false;
+            }
+            seen.update(Boolean.TRUE);
+            return true;
+        }
+        long hi = high(key);
+        long lo = low(key);
+        if (filter.mightContain(hi, lo, getProcessingTimeService().getCurrentProcessingTime())) {
+            stateReads++;
+            if (seen.value() != null) {
+                return false;
+            }
         }
         seen.update(Boolean.TRUE);
+        // The clock read after the write: the TTL counts from no later than this.
+        filter.add(hi, lo, getProcessingTimeService().getCurrentProcessingTime());
         return true;
+    }
+
+    /** Ids looked up in keyed state (RocksDB): every event with an id, but for those the filter knew were new. */
+    long stateReads() {
+        return stateReads;
     }
 
     /** Ids held in memory (heap state), expired ones not yet dropped included; for tests and sizing. */

@@ -45,6 +45,11 @@ class ParseSettingsTest {
                         + "must be 0 s (off) or a duration of at least 1 s such as 1 h");
         assertThatThrownBy(() -> NagareConfig.defaults().with("parse.dedup.ttl", "999 ms")).hasMessageContaining("at least 1 s");
         assertThat(ParseSettings.of(NagareConfig.defaults().with("parse.dedup.ttl", "1 s")).dedupTtl).isEqualTo(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> NagareConfig.defaults().with("parse.dedup.filter-memory", "64"))
+                .hasMessage("Invalid configuration value '64' for key 'dedup.filter-memory' in group 'parse': "
+                        + "must be 0 (off) or a size of at least 1 mb such as 64 mb");
+        assertThat(ParseSettings.of(NagareConfig.defaults().with("parse.dedup.filter-memory", "0")).dedupFilterBytes).isZero();
+        assertThat(ParseSettings.of(NagareConfig.defaults()).dedupFilterBytes).isEqualTo(64L << 20);
         assertThatThrownBy(() -> NagareConfig.defaults().with("redact.extra-patterns", "x*"))
                 .hasMessage("Invalid configuration value 'x*' for key 'extra-patterns' in group 'redact': "
                         + "must be Java regexes separated by ';', each matching at least one character");

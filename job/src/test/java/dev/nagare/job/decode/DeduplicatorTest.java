@@ -581,6 +581,67 @@ class DeduplicatorTest {
         assertThat(ids(restored)).containsExactly("e3", "e1");
     }
 
+    private static Deduplicator operator(KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, RowData>, RowData> harness) {
+        return (Deduplicator) harness.getOneInputOperator();
+    }
+
+    /**
+     * On RocksDB a new id is written without a read first: the filter knows it was never stored.
+     * A re-delivery is read, and dropped.
+     */
+    @Test
+    void onRocksDbANewIdIsStoredWithoutARead() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, RowData>, RowData> harness = harness(Backend.ROCKSDB, TTL, null);
+        int n = 2_000;
+        for (int i = 0; i < n; i++) {
+            harness.processElement(Deduplicator.withKey(event("e" + i, T0)), T0);
+        }
+        long reads = operator(harness).stateReads();
+        assertThat(reads).isLessThan(n / 20); // the filter's false positives, about 1%
+        for (int i = 0; i < n; i++) {
+            harness.processElement(Deduplicator.withKey(event("e" + i, T0)), T0);
+        }
+        assertThat(harness.extractOutputValues()).hasSize(n);
+        assertThat(operator(harness).stateReads() - reads).isEqualTo(n);
+        assertThat(stored(harness)).isEqualTo(n);
+    }
+
+    /**
+     * The filter is not in the checkpoint: after a restore every id is read, until the ids stored
+     * before the restore have expired. Without that rule the re-delivery of e1 would pass.
+     */
+    @Test
+    void onRocksDbAfterARestoreEveryIdIsReadUntilTheIdsBeforeHaveExpired() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, RowData>, RowData> harness = harness(Backend.ROCKSDB, TTL, null);
+        harness.processElement(Deduplicator.withKey(event("e1", T0)), T0);
+        OperatorSubtaskState snapshot = harness.snapshot(1, T0);
+
+        KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, RowData>, RowData> restored = harness(Backend.ROCKSDB, TTL, snapshot);
+        restored.processElement(Deduplicator.withKey(event("e1", T0)), T0);
+        restored.processElement(Deduplicator.withKey(event("e2", T0)), T0);
+        assertThat(ids(restored)).containsExactly("e2");
+        assertThat(operator(restored).stateReads()).isEqualTo(2);
+
+        at(restored, T0 + TTL.toMillis() + IdFilter.RESTORE_MARGIN_MILLIS);
+        restored.processElement(Deduplicator.withKey(event("e3", T0)), T0);
+        assertThat(operator(restored).stateReads()).isEqualTo(2);
+        restored.processElement(Deduplicator.withKey(event("e3", T0)), T0);
+        assertThat(ids(restored)).containsExactly("e2", "e3");
+        assertThat(operator(restored).stateReads()).isEqualTo(3);
+    }
+
+    /** {@code parse.dedup.filter-memory: 0}: every id is read, as before the filter. */
+    @Test
+    void onRocksDbWithoutTheFilterEveryIdIsRead() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Tuple2<String, RowData>, RowData> harness =
+                harness(Backend.ROCKSDB, new Deduplicator(TTL, 0), Deduplicator::keyOf, null, 128, 1, 0);
+        harness.processElement(Deduplicator.withKey(event("e1", T0)), T0);
+        harness.processElement(Deduplicator.withKey(event("e2", T0)), T0);
+        harness.processElement(Deduplicator.withKey(event("e1", T0)), T0);
+        assertThat(ids(harness)).containsExactly("e1", "e2");
+        assertThat(operator(harness).stateReads()).isEqualTo(3);
+    }
+
     @ParameterizedTest
     @EnumSource(Backend.class)
     void eventsWithoutAnIdPassWithoutState(Backend backend) throws Exception {
