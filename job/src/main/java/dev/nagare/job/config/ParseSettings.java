@@ -72,8 +72,10 @@ public final class ParseSettings {
         NagareConfig.check(NagareOptions.DEDUP_TTL, (Duration v) -> v.isZero() || v.compareTo(Duration.ofSeconds(1)) >= 0,
                 "must be 0 s (off) or a duration of at least 1 s such as 1 h");
         // A size without a unit is bytes: "64" would be a filter that answers "maybe" to everything.
-        NagareConfig.check(NagareOptions.DEDUP_FILTER_MEMORY, (MemorySize v) -> v.getBytes() == 0 || v.getBytes() >= 1024 * 1024,
-                "must be 0 (off) or a size of at least 1 mb such as 64 mb");
+        // The filter is on the task's heap: a typo of gb for mb would take it all.
+        NagareConfig.check(NagareOptions.DEDUP_FILTER_MEMORY,
+                (MemorySize v) -> v.getBytes() == 0 || v.getBytes() >= 1024 * 1024 && v.getBytes() <= 1024L * 1024 * 1024,
+                "must be 0 (off) or a size from 1 mb to 1 gb such as 64 mb");
         NagareConfig.check(NagareOptions.PARTIAL_TIMEOUT, (Duration v) -> v.compareTo(Duration.ofSeconds(1)) >= 0,
                 "must be a duration of at least 1 s");
         NagareConfig.check(NagareOptions.MAX_LINE_CHARS, (Integer v) -> v >= 16384, "must be an integer >= 16384");

@@ -230,12 +230,9 @@ public final class Deduplicator extends AbstractStreamOperator<RowData>
             moveIdsOutOfFlinkState(context, now);
         } else {
             seen = context.getKeyedStateStore().getState(seenDescriptor());
-            // Not in the checkpoint: after a restore it answers "maybe" until the ids stored
-            // before have expired, and every event is read as without it.
-            filter = filterBytes > 0 ? new IdFilter(ttlMillis, filterBytes, now, context.isRestored()) : null;
             for (KeyGroupStatePartitionStreamProvider input : context.getRawKeyedStateInputs()) {
                 // A snapshot taken on heap state, restored on RocksDB: its ids become state entries
-                // (remembered for a whole TTL from now; their stored expiry is not carried over).
+                // (remembered for a whole TTL from their write; their stored expiry is not carried over).
                 SeenIds restored = new SeenIds();
                 try (InputStream in = input.getStream()) {
                     restored.read(in, now);
@@ -245,6 +242,12 @@ public final class Deduplicator extends AbstractStreamOperator<RowData>
                     backend.setCurrentKey(encode(hi, lo));
                     seen.update(Boolean.TRUE);
                 });
+            }
+            // Not in the checkpoint: after a restore it answers "maybe" until the ids stored before
+            // have expired, and every event is read as without it. Made after the ids above were
+            // written: the TTL of each counts from its write, and the filter from the clock now.
+            if (filterBytes > 0 && ttlMillis >= IdFilter.MIN_TTL_MILLIS) {
+                filter = new IdFilter(ttlMillis, filterBytes, getProcessingTimeService().getCurrentProcessingTime(), context.isRestored());
             }
         }
         stateInitialized = true;

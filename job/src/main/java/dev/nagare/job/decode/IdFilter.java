@@ -7,62 +7,69 @@ import java.util.List;
  * Which event ids a subtask of the dedup has put into RocksDB, approximately: a Bloom filter in
  * front of the state read, so that a new id (nearly every event) is stored without first being
  * looked up. A read through JNI was about two thirds of the dedup's calls into RocksDB; the
- * filter answers from memory in one cache line.
+ * filter answers from memory, one cache line per block it consults.
  *
- * <p>It may answer "maybe" for an id never stored (about 1% of new ids at 10 bits an id, more once
- * its memory budget is spent), never "no" for an id that is stored and not yet expired: a "maybe"
- * costs the read the dedup did before, a wrong "no" would let a re-delivery through. Hence:
+ * <p>It may answer "maybe" for an id never stored, never "no" for an id that is stored and not
+ * yet expired: a "maybe" costs the read the dedup did before, a wrong "no" would let a
+ * re-delivery through. Hence:
  * <ul>
  *   <li>Ids are filed by the generation of the TTL's length in which they were stored. Generation
  *       {@code g} holds ids stored in {@code [g*ttl, (g+1)*ttl)}, which all expire before
- *       {@code (g+2)*ttl}: it is consulted until then (and a second more, for a clock set back),
- *       then dropped. So the filter
- *       holds between one and two TTLs of ids and no id is removed from it, which a Bloom filter
- *       could not do.</li>
+ *       {@code (g+2)*ttl}: it is consulted until then (and a second more, for a clock set back
+ *       by up to a second), then dropped. So the filter holds one to two TTLs of ids (three
+ *       generations for a second at each boundary) and no id is removed from it, which a Bloom
+ *       filter could not do.</li>
  *   <li>After a restore the ids of the run before are in RocksDB but not in the filter, which
  *       is not part of the checkpoint (it would be a full copy in every incremental one). Until
  *       those ids have expired, a TTL after the start (and a minute more, for the clocks of two
  *       machines), the filter answers "maybe" to everything, so every event is read as before.</li>
- *   <li>A generation grows as ids arrive: a new block of twice the size when the last is full,
- *       within a budget of memory. Beyond the budget the last block takes every further id: its
- *       answers drift towards "maybe", the reads come back, and nothing is missed.</li>
+ *   <li>Memory: each generation may take a third of the budget. Its first block is sized for as
+ *       many ids as the generation before took (8,192 after a start), and a full block is
+ *       followed by one four times larger. At 10 bits an id a block answers "maybe" for about 1%
+ *       of new ids when full, so a lookup costs 1-2% in steady state (two generations of one
+ *       block each) and more in the first TTL after a start (several blocks). Once a generation
+ *       has spent its third, its largest block takes every further id: its answers drift towards
+ *       "maybe", the reads come back, and nothing is missed.</li>
  * </ul>
+ * The clock is the processing time, which Flink's TTL also reads (both {@code
+ * System.currentTimeMillis()}: {@code SystemProcessingTimeService}, {@code TtlTimeProvider.DEFAULT}).
  * Not thread-safe: one per subtask, used by its task's thread.
  */
 final class IdFilter {
-    /** 10 bits an id: about 1% of new ids are read anyway. */
+    /** 10 bits an id: about 1% of new ids are read anyway, per full block consulted. */
     static final int BITS_PER_ID = 10;
     /** One block of the filter is one cache line: 8 longs, one bit set in each per id. */
     private static final int WORDS_PER_BLOCK = 8;
     private static final int BYTES_PER_BLOCK = WORDS_PER_BLOCK * Long.BYTES;
-    /** A new generation's first block holds at least this many ids (10 KB). */
+    /** A generation's first block after a start holds this many ids (10 KB). */
     static final int MIN_IDS = 8192;
     /** After a restore: for the clocks of the machine that stored the ids and of this one. */
     static final long RESTORE_MARGIN_MILLIS = 60_000;
     /** A generation is consulted this long after its last id expired: for a clock set back by NTP. */
     static final long MARGIN_MILLIS = 1_000;
+    /** The shortest TTL: with a shorter one, three generations would not cover {@link #MARGIN_MILLIS}. */
+    static final long MIN_TTL_MILLIS = MARGIN_MILLIS;
 
     private final long ttlMillis;
-    private final long maxBytes;
+    private final long bytesPerGeneration;
     /** Before this time the filter may not know ids stored by the run before a restore. */
     private final long completeFrom;
     /** Generation g in slot g % 3: the current one, the one before, and one being dropped. */
     private final Generation[] generations = new Generation[3];
     private Generation newest;
-    private long bytes;
 
     /**
-     * @param ttlMillis how long keyed state keeps an id, positive
-     * @param maxBytes the memory the filter may take (at least one block of each of two generations is always taken)
+     * @param ttlMillis how long keyed state keeps an id, at least {@link #MIN_TTL_MILLIS}
+     * @param maxBytes the memory the filter may take (each generation a third; at least one block each)
      * @param openedAt when the operator started, on the clock the ids are stored by
      * @param restored whether the keyed state may hold ids stored before {@code openedAt}
      */
     IdFilter(long ttlMillis, long maxBytes, long openedAt, boolean restored) {
-        if (ttlMillis <= 0) {
-            throw new IllegalArgumentException("the TTL of a filter of stored ids must be positive: " + ttlMillis);
+        if (ttlMillis < MIN_TTL_MILLIS) {
+            throw new IllegalArgumentException("the TTL of a filter of stored ids must be at least " + MIN_TTL_MILLIS + " ms: " + ttlMillis);
         }
         this.ttlMillis = ttlMillis;
-        this.maxBytes = maxBytes;
+        this.bytesPerGeneration = maxBytes / generations.length;
         this.completeFrom = restored ? openedAt + ttlMillis + RESTORE_MARGIN_MILLIS : Long.MIN_VALUE;
     }
 
@@ -91,19 +98,15 @@ final class IdFilter {
         long number = generation(now);
         Generation g = newest;
         if (g == null || number > g.number) {
-            dropExpired(now);
             int slot = (int) Math.floorMod(number, (long) generations.length);
-            if (generations[slot] != null) { // expired: its ids all are
-                bytes -= generations[slot].bytes();
-            }
             long expected = g != null && g.number == number - 1 ? g.count : 0;
-            g = new Generation(number);
+            // The slot's generation is three or more back: every id in it has expired.
+            g = new Generation(number, Math.max(expected, MIN_IDS));
             generations[slot] = g;
             newest = g;
-            g.grow(Math.max(expected, MIN_IDS), now);
         }
         // A clock set back files the id in the newest generation, which is consulted the longest.
-        g.add(hi, lo, now);
+        g.add(hi, lo);
     }
 
     /** Whether the filter answers for every stored id (false until the ids of the run before a restore expired). */
@@ -113,6 +116,10 @@ final class IdFilter {
 
     /** Memory the blocks take. */
     long bytes() {
+        long bytes = 0;
+        for (Generation g : generations) {
+            bytes += g == null ? 0 : g.bytes;
+        }
         return bytes;
     }
 
@@ -125,51 +132,50 @@ final class IdFilter {
         return now < (g.number + 2) * ttlMillis + MARGIN_MILLIS;
     }
 
-    private void dropExpired(long now) {
-        for (int i = 0; i < generations.length; i++) {
-            if (generations[i] != null && !live(generations[i], now)) {
-                bytes -= generations[i].bytes();
-                generations[i] = null;
-            }
-        }
-    }
-
     /** The ids stored in one TTL-long stretch of time, in blocks of growing size. */
     private final class Generation {
         final long number;
         final List<Block> blocks = new ArrayList<>(4);
+        /** The block new ids go to: the last, or the largest once the budget is spent. */
+        Block filling;
         long count;
+        long bytes;
 
-        Generation(long number) {
+        Generation(long number, long ids) {
             this.number = number;
+            filling = allocate(ids);
+            if (filling == null) {
+                filling = block(1); // a generation always has a block, whatever the budget
+            }
         }
 
-        void add(long hi, long lo, long now) {
-            Block last = blocks.get(blocks.size() - 1);
-            if (last.count >= last.capacity) {
-                last = grow(2 * last.capacity, now);
+        void add(long hi, long lo) {
+            if (filling.count >= filling.capacity) {
+                Block next = allocate(4 * filling.capacity);
+                if (next != null) {
+                    filling = next;
+                }
             }
-            last.add(hi, lo);
+            filling.add(hi, lo);
             count++;
         }
 
         /**
-         * A new block for {@code ids} ids, or fewer within the budget. The last block if none
-         * fits: it is then filled past its capacity, and every further id tries again (a
-         * generation being dropped may have made room).
+         * A block for {@code ids} ids, or for fewer if the budget is short, as long as it would
+         * be the generation's largest; otherwise none (the largest keeps taking the ids).
          */
-        Block grow(long ids, long now) {
-            dropExpired(now);
-            long blocksWanted = Math.max(1, (ids * BITS_PER_ID + 8 * BYTES_PER_BLOCK - 1) / (8 * BYTES_PER_BLOCK));
-            long affordable = (maxBytes - bytes) / BYTES_PER_BLOCK;
-            long n = Math.min(Math.min(blocksWanted, affordable), Integer.MAX_VALUE / WORDS_PER_BLOCK);
-            if (n < 1) {
-                if (!blocks.isEmpty()) {
-                    return blocks.get(blocks.size() - 1);
-                }
-                n = 1; // a generation always has a block, whatever the budget
+        private Block allocate(long ids) {
+            long wanted = Math.max(1, (ids * BITS_PER_ID + 8 * BYTES_PER_BLOCK - 1) / (8 * BYTES_PER_BLOCK));
+            long affordable = (bytesPerGeneration - bytes) / BYTES_PER_BLOCK;
+            long n = Math.min(Math.min(wanted, affordable), Integer.MAX_VALUE / WORDS_PER_BLOCK);
+            if (n < 1 || filling != null && n <= filling.blocks) {
+                return null;
             }
-            Block block = new Block((int) n);
+            return block((int) n);
+        }
+
+        private Block block(int n) {
+            Block block = new Block(n);
             blocks.add(block);
             bytes += (long) n * BYTES_PER_BLOCK;
             return block;
@@ -183,20 +189,12 @@ final class IdFilter {
             }
             return false;
         }
-
-        long bytes() {
-            long total = 0;
-            for (Block block : blocks) {
-                total += (long) block.words.length * Long.BYTES;
-            }
-            return total;
-        }
     }
 
     /**
      * A blocked Bloom filter: an id picks one block of 512 bits and sets one bit in each of its 8
-     * longs, so a lookup reads one cache line. The ids are SHA-256 bits already; they are mixed
-     * anyway so that regular ids (tests, a future key format) spread as well.
+     * longs, so a lookup reads one cache line. The ids are SHA-256 bits, uniform already: the
+     * block is chosen by the high half's top 32 bits, the 8 bits by 48 bits of the low half.
      */
     private static final class Block {
         final long[] words;
@@ -211,34 +209,27 @@ final class IdFilter {
         }
 
         void add(long hi, long lo) {
-            int at = start(hi, lo);
-            long bits = bits(hi, lo);
+            int at = start(hi);
             for (int i = 0; i < WORDS_PER_BLOCK; i++) {
-                words[at + i] |= 1L << (bits >>> (16 + 6 * i));
+                // A shift of a long takes the low 6 bits of its distance: bits 6i to 6i+5 of lo.
+                words[at + i] |= 1L << (lo >>> (6 * i));
             }
             count++;
         }
 
         boolean mightContain(long hi, long lo) {
-            int at = start(hi, lo);
-            long bits = bits(hi, lo);
+            int at = start(hi);
             for (int i = 0; i < WORDS_PER_BLOCK; i++) {
-                if ((words[at + i] & 1L << (bits >>> (16 + 6 * i))) == 0) {
+                if ((words[at + i] & 1L << (lo >>> (6 * i))) == 0) {
                     return false;
                 }
             }
             return true;
         }
 
-        /** The first word of the id's block: the high 32 bits of a mix, scaled to the block count. */
-        private int start(long hi, long lo) {
-            long h = (hi ^ Long.rotateLeft(lo, 32)) * 0x9E3779B97F4A7C15L;
-            return (int) (((h >>> 32) * blocks) >>> 32) * WORDS_PER_BLOCK;
-        }
-
-        /** 48 bits of another mix, 6 for each word (a shift by a long takes its low 6 bits). */
-        private static long bits(long hi, long lo) {
-            return (lo ^ Long.rotateLeft(hi, 17)) * 0xC2B2AE3D27D4EB4FL;
+        /** The first word of the id's block: the top 32 bits of {@code hi} scaled to the block count. */
+        private int start(long hi) {
+            return (int) (((hi >>> 32) * blocks) >>> 32) * WORDS_PER_BLOCK;
         }
     }
 }

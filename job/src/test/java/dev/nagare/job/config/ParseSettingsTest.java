@@ -47,7 +47,8 @@ class ParseSettingsTest {
         assertThat(ParseSettings.of(NagareConfig.defaults().with("parse.dedup.ttl", "1 s")).dedupTtl).isEqualTo(Duration.ofSeconds(1));
         assertThatThrownBy(() -> NagareConfig.defaults().with("parse.dedup.filter-memory", "64"))
                 .hasMessage("Invalid configuration value '64' for key 'dedup.filter-memory' in group 'parse': "
-                        + "must be 0 (off) or a size of at least 1 mb such as 64 mb");
+                        + "must be 0 (off) or a size from 1 mb to 1 gb such as 64 mb");
+        assertThatThrownBy(() -> NagareConfig.defaults().with("parse.dedup.filter-memory", "64 gb")).hasMessageContaining("1 mb to 1 gb");
         assertThat(ParseSettings.of(NagareConfig.defaults().with("parse.dedup.filter-memory", "0")).dedupFilterBytes).isZero();
         assertThat(ParseSettings.of(NagareConfig.defaults()).dedupFilterBytes).isEqualTo(64L << 20);
         assertThatThrownBy(() -> NagareConfig.defaults().with("redact.extra-patterns", "x*"))
