@@ -55,10 +55,10 @@ import java.util.stream.Stream;
  * <p>Where the ids are kept depends on the state backend. On RocksDB (Managed Flink's, the job's
  * default) they are Flink keyed state with a TTL, on disk, which holds an hour of ids at any
  * traffic, with an {@link IdFilter} in memory in front of it: a new id, nearly every event, is
- * written without being read first. On heap state they are {@link SeenIds} tables in this operator, one per key group,
- * written to the checkpoint as raw keyed state: 32-96 bytes an id instead of about 130, out of
- * the garbage collector's way, and restored and rescaled by key group like keyed state. A
- * snapshot of either restores on either: the ids move on restore.
+ * written without being read first. On heap state they are {@link SeenIds} tables in this
+ * operator, one per key group, written to the checkpoint as raw keyed state: 32-96 bytes an id
+ * instead of about 130, out of the garbage collector's way, and restored and rescaled by key
+ * group like keyed state. A snapshot of either restores on either: the ids move on restore.
  *
  * <p>This is also where late events are counted ({@link LateEvents}): behind this operator's
  * shuffle its watermark is the minimum over every source split, the same watermark the rules and
