@@ -368,25 +368,19 @@ public final class Deduplicator extends AbstractStreamOperator<RowData>
             long now = getProcessingTimeService().getCurrentProcessingTime();
             return tables[currentKeyGroup() - firstKeyGroup].add(high(key), low(key), now, now + ttlMillis);
         }
-        if (filter == null) {
-            stateReads++;
-            if (seen.value() != null) {
-                return false;
-            }
-            seen.update(Boolean.TRUE);
-            return true;
-        }
-        long hi = high(key);
-        long lo = low(key);
-        if (filter.mightContain(hi, lo, getProcessingTimeService().getCurrentProcessingTime())) {
+        long hi = filter == null ? 0 : high(key);
+        long lo = filter == null ? 0 : low(key);
+        if (filter == null || filter.mightContain(hi, lo, getProcessingTimeService().getCurrentProcessingTime())) {
             stateReads++;
             if (seen.value() != null) {
                 return false;
             }
         }
         seen.update(Boolean.TRUE);
-        // The clock read after the write: the TTL counts from no later than this.
-        filter.add(hi, lo, getProcessingTimeService().getCurrentProcessingTime());
+        if (filter != null) {
+            // The clock read after the write: the TTL counts from no later than this.
+            filter.add(hi, lo, getProcessingTimeService().getCurrentProcessingTime());
+        }
         return true;
     }
 

@@ -109,11 +109,6 @@ final class IdFilter {
         g.add(hi, lo);
     }
 
-    /** Whether the filter answers for every stored id (false until the ids of the run before a restore expired). */
-    boolean complete(long now) {
-        return now >= completeFrom;
-    }
-
     /** Memory the blocks take. */
     long bytes() {
         long bytes = 0;

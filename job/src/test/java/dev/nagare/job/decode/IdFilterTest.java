@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.IntToLongFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -75,9 +76,7 @@ class IdFilterTest {
         long openedAt = 5 * TTL + 123;
         IdFilter filter = new IdFilter(TTL, 64 * MB, openedAt, true);
         assertThat(filter.mightContain(42, 43, openedAt)).isTrue();
-        assertThat(filter.complete(openedAt + TTL)).isFalse();
         assertThat(filter.mightContain(42, 43, openedAt + TTL + IdFilter.RESTORE_MARGIN_MILLIS - 1)).isTrue();
-        assertThat(filter.complete(openedAt + TTL + IdFilter.RESTORE_MARGIN_MILLIS)).isTrue();
         assertThat(filter.mightContain(42, 43, openedAt + TTL + IdFilter.RESTORE_MARGIN_MILLIS)).isFalse();
 
         IdFilter fresh = new IdFilter(TTL, 64 * MB, openedAt, false);
@@ -93,12 +92,8 @@ class IdFilterTest {
         IdFilter filter = new IdFilter(TTL, 64 * MB, 0, false);
         Random random = new Random(5);
         int perTtl = 100_000;
-        long now = 0;
-        for (int i = 0; i < 3 * perTtl; i++) {
-            now = (long) i * TTL / perTtl;
-            long id = random.nextLong();
-            filter.add(id, ~id, now);
-        }
+        store(filter, random, 3 * perTtl, i -> (long) i * TTL / perTtl);
+        long now = (long) (3 * perTtl - 1) * TTL / perTtl;
         assertThat(maybeRate(filter, random, now)).isBetween(0.005, 0.025);
     }
 
@@ -111,11 +106,7 @@ class IdFilterTest {
         long budget = 3 * 64 * 1024; // 64 KB a generation: 52,000 ids at 10 bits an id
         IdFilter filter = new IdFilter(TTL, budget, 0, false);
         Random random = new Random(3);
-        long[] stored = new long[200_000];
-        for (int i = 0; i < stored.length; i++) {
-            stored[i] = random.nextLong();
-            filter.add(stored[i], ~stored[i], 1_000 + i);
-        }
+        long[] stored = store(filter, random, 200_000, i -> 1_000 + i);
         assertThat(filter.bytes()).isLessThanOrEqualTo(budget / 3);
         long now = 1_000 + stored.length;
         for (long id : stored) {
@@ -135,24 +126,26 @@ class IdFilterTest {
         IdFilter filter = new IdFilter(TTL, budget, 0, false);
         Random random = new Random(9);
         int perTtl = 40_000;
-        List<Long> lastTtl = new ArrayList<>();
         for (int ttl = 0; ttl < 6; ttl++) {
-            long now = 0;
-            for (int i = 0; i < perTtl; i++) {
-                now = ttl * TTL + (long) i * TTL / perTtl;
-                long id = random.nextLong();
-                filter.add(id, ~id, now);
-                lastTtl.add(id);
-                if (lastTtl.size() > perTtl) {
-                    lastTtl.remove(0);
-                }
-            }
+            long start = ttl * TTL;
+            long[] lastTtl = store(filter, random, perTtl, i -> start + (long) i * TTL / perTtl);
+            long now = start + (long) (perTtl - 1) * TTL / perTtl;
             assertThat(maybeRate(filter, random, now)).as("after TTL %d", ttl).isLessThan(0.3);
             assertThat(filter.bytes()).isLessThanOrEqualTo(budget);
             for (long id : lastTtl) {
                 assertThat(filter.mightContain(id, ~id, now)).isTrue();
             }
         }
+    }
+
+    /** Stores {@code n} random ids, the i-th at {@code timeOf(i)}; returns them. */
+    private static long[] store(IdFilter filter, Random random, int n, IntToLongFunction timeOf) {
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = random.nextLong();
+            filter.add(ids[i], ~ids[i], timeOf.applyAsLong(i));
+        }
+        return ids;
     }
 
     private static double maybeRate(IdFilter filter, Random random, long now) {
