@@ -201,7 +201,8 @@ public final class NagarePipeline {
         // their own SQL (StableUids), so their state survives changes to the other rules.
         lake.write(rollup(tEnv, "metrics_1m", resource(ROLLUP_SQL), logs), Lake.METRICS_TABLE);
 
-        DataStream<Row> alerts = RuleCompiler.translate(tEnv, rules, logs, config.get(NagareOptions.RULES_DEFAULT_STATE_TTL));
+        DataStream<Row> alerts = RuleCompiler.translate(tEnv, rules, logs, config.get(NagareOptions.RULES_DEFAULT_STATE_TTL),
+                config.get(NagareOptions.RULES_WATERMARK_STEP));
         if (alerts != null) {
             // One conversion per rule feeds every output, so each rule is planned and evaluated once.
             Map<String, Duration> dedup = new HashMap<>();

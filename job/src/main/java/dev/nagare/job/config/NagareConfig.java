@@ -36,6 +36,9 @@ public final class NagareConfig implements Serializable {
         SourceSettings.registerChecks();
         LakeSettings.registerChecks();
         check(NagareOptions.RULES_DEFAULT_STATE_TTL, StateTtl::valid, "must be " + StateTtl.ALLOWED);
+        check(NagareOptions.RULES_WATERMARK_STEP, (Duration v) -> v.isZero()
+                || (v.compareTo(Duration.ofMillis(100)) >= 0 && v.compareTo(Duration.ofHours(1)) <= 0),
+                "must be 0 (off) or a duration from 100 ms to 1 h such as 10 s");
         ParseSettings.registerChecks();
         DeliverySettings.registerChecks();
         check(NagareOptions.WATERMARK_DELAY, (Duration v) -> !v.isNegative(), "must be a duration >= 0 such as 30 s");

@@ -1,5 +1,7 @@
 package dev.nagare.job.rules;
 
+import dev.nagare.job.config.NagareOptions;
+
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.functions.AlertIdFunction;
 
@@ -20,6 +22,7 @@ import org.apache.flink.types.Row;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,30 +65,60 @@ public final class RuleCompiler {
      */
     public static DataStream<Row> translate(StreamTableEnvironment tEnv, List<Rule> rules, DataStream<?> logs,
                                             Duration defaultStateTtl) {
+        return translate(tEnv, rules, logs, defaultStateTtl, NagareOptions.RULES_WATERMARK_STEP.defaultValue());
+    }
+
+    /**
+     * @param watermarkStep the watermark steps of rules whose operators re-read their keys at
+     *     every watermark ({@link WatermarkSteps}); zero for none
+     */
+    public static DataStream<Row> translate(StreamTableEnvironment tEnv, List<Rule> rules, DataStream<?> logs,
+                                            Duration defaultStateTtl, Duration watermarkStep) {
         DataStream<Row> union = null;
         Map<Map<String, Set<String>>, DataStream<RowData>> routes = new HashMap<>();
+        // By input stream: rules of one route share one stepping operator.
+        Map<DataStream<RowData>, DataStream<RowData>> stepped = new IdentityHashMap<>();
         for (Rule rule : rules) {
-            Map<String, Set<String>> route = logs.getType() instanceof InternalTypeInfo ? route(tEnv, rule) : Map.of();
             DataStream<Row> alerts;
-            if (route.isEmpty()) {
+            if (!(logs.getType() instanceof InternalTypeInfo)) {
                 alerts = translate(tEnv, rule, logs, defaultStateTtl);
             } else {
                 @SuppressWarnings("unchecked")
                 DataStream<RowData> rows = (DataStream<RowData>) logs;
-                DataStream<RowData> routed = routed(rows, route, routes);
-                // The rule is planned over a view of only its rows: the same plan, fed less.
-                tEnv.dropTemporaryView(LOGS_VIEW);
-                tEnv.createTemporaryView(LOGS_VIEW, logsTable(tEnv, routed));
-                try {
-                    alerts = translate(tEnv, rule, routed, defaultStateTtl);
-                } finally {
+                Map<String, Set<String>> route = route(tEnv, rule);
+                DataStream<RowData> input = route.isEmpty() ? rows : routed(rows, route, routes);
+                if (!watermarkStep.isZero() && planned(tEnv, rule).timersAtEveryWatermark) {
+                    input = stepped.computeIfAbsent(input, in -> stepWatermarks(in, in == rows, watermarkStep));
+                }
+                if (input == rows) {
+                    alerts = translate(tEnv, rule, logs, defaultStateTtl);
+                } else {
+                    // The rule is planned over a view of only its rows (or its watermarks): the same plan, fed less.
                     tEnv.dropTemporaryView(LOGS_VIEW);
-                    tEnv.createTemporaryView(LOGS_VIEW, logsTable(tEnv, rows));
+                    tEnv.createTemporaryView(LOGS_VIEW, logsTable(tEnv, input));
+                    try {
+                        alerts = translate(tEnv, rule, input, defaultStateTtl);
+                    } finally {
+                        tEnv.dropTemporaryView(LOGS_VIEW);
+                        tEnv.createTemporaryView(LOGS_VIEW, logsTable(tEnv, rows));
+                    }
                 }
             }
             union = union == null ? alerts : union.union(alerts);
         }
         return union;
+    }
+
+    /** The rows as they are, their watermarks in steps ({@link WatermarkSteps}), chained to the operator before. */
+    private static DataStream<RowData> stepWatermarks(DataStream<RowData> rows, boolean allLogs, Duration step) {
+        String of = allLogs ? "logs" : rows.getTransformation().getUid();
+        SingleOutputStreamOperator<RowData> stepped = rows
+                .transform("watermark-steps-of-" + step.toMillis() + "ms", rows.getType(), new WatermarkSteps(step.toMillis()))
+                .uid("watermark-steps-" + of);
+        if (rows.getParallelism() > 0) {
+            stepped.setParallelism(rows.getParallelism());
+        }
+        return stepped;
     }
 
     /**
@@ -148,10 +181,25 @@ public final class RuleCompiler {
      * jobs often).
      */
     public static Map<String, Set<String>> route(TableEnvironment tEnv, Rule rule) {
-        return ROUTES.computeIfAbsent(rule.planText(), sql -> RuleRoutes.route(plan(tEnv, rule).explain()));
+        return planned(tEnv, rule).route;
     }
 
-    private static final Map<String, Map<String, Set<String>>> ROUTES = new ConcurrentHashMap<>();
+    private static Planned planned(TableEnvironment tEnv, Rule rule) {
+        return PLANNED.computeIfAbsent(rule.planText(), sql -> new Planned(plan(tEnv, rule).explain()));
+    }
+
+    /** What the job reads from a rule's optimized plan. */
+    private static final class Planned {
+        final Map<String, Set<String>> route;
+        final boolean timersAtEveryWatermark;
+
+        Planned(String explained) {
+            route = RuleRoutes.route(explained);
+            timersAtEveryWatermark = RuleRoutes.timersAtEveryWatermark(explained);
+        }
+    }
+
+    private static final Map<String, Planned> PLANNED = new ConcurrentHashMap<>();
 
     /** One rule's alerts, translated with the rule's state TTL, its operators carrying {@link #uidPrefix} uids. */
     public static DataStream<Row> translate(StreamTableEnvironment tEnv, Rule rule, DataStream<?> logs,

@@ -94,6 +94,18 @@ public final class RuleRoutes {
         return route == null ? Map.of() : Collections.unmodifiableMap(route);
     }
 
+    /**
+     * True when the plan has an operator that re-reads each key with a row waiting at every
+     * watermark: an {@code OVER} window from {@code UNBOUNDED PRECEDING} (Flink registers its timer
+     * at "the watermark + 1", not at the row's time) or a {@code MATCH_RECOGNIZE}. Such a rule is
+     * fed watermarks in steps ({@link WatermarkSteps}). Bounded {@code OVER} frames and window
+     * aggregates time their rows once and are left alone.
+     */
+    public static boolean timersAtEveryWatermark(String explained) {
+        return optimizedPlan(explained).stream().anyMatch(line ->
+                (line.contains("OverAggregate(") && line.contains("UNBOUNDED PRECEDING")) || line.contains("Match("));
+    }
+
     private static Set<String> union(Set<String> a, Set<String> b) {
         Set<String> all = new TreeSet<>(a);
         all.addAll(b);

@@ -3,6 +3,7 @@ package dev.nagare.job.config;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -66,6 +67,21 @@ class NagareConfigTest {
         assertThatThrownBy(() -> NagareConfig.fromGroups(group("source", "demo.start", "yesterday")))
                 .hasMessage("Invalid configuration value 'yesterday' for key 'demo.start' in group 'source': "
                         + "must be 'now' or an ISO-8601 instant such as 2024-06-01T00:00:00Z");
+    }
+
+    @Test
+    void ruleWatermarkStepIsOffOrWithinRange() {
+        assertThat(NagareConfig.fromGroups(group("rules", "sequence-watermark-step", "0")).get(NagareOptions.RULES_WATERMARK_STEP))
+                .isZero();
+        assertThat(NagareConfig.fromGroups(group("rules", "sequence-watermark-step", "100 ms")).get(NagareOptions.RULES_WATERMARK_STEP))
+                .isEqualTo(Duration.ofMillis(100));
+        assertThat(NagareConfig.defaults().get(NagareOptions.RULES_WATERMARK_STEP)).isEqualTo(Duration.ofSeconds(10));
+        for (String value : List.of("99 ms", "61 min")) {
+            assertThatThrownBy(() -> NagareConfig.fromGroups(group("rules", "sequence-watermark-step", value)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessage("Invalid configuration value '" + value + "' for key 'sequence-watermark-step' in group 'rules': "
+                            + "must be 0 (off) or a duration from 100 ms to 1 h such as 10 s");
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.nagare.job.rules;
 
 import dev.nagare.job.NagarePipeline;
 import dev.nagare.job.config.NagareConfig;
+import dev.nagare.job.config.NagareOptions;
 import dev.nagare.job.decode.DecodeFunction;
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.parse.NormalizedEvent;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -87,6 +89,75 @@ class RuleRoutesTest {
                 Map.entry("db_privilege_change", audit),
                 Map.entry("db_unusual_client", Map.of("log_type", db, "db_operation", Set.of("CONNECT"))),
                 Map.entry("lambda_timeouts_or_oom", Map.of("log_type", Set.of("lambda")))));
+    }
+
+    /**
+     * The operators that re-read every waiting key at each watermark: an OVER from UNBOUNDED
+     * PRECEDING (either frame) and MATCH_RECOGNIZE; among the bundled rules, the two per-user
+     * sequences. Bounded frames and window aggregates time each row once.
+     */
+    @Test
+    void rulesWhoseOperatorsWakeAtEveryWatermarkAreFound() {
+        Set<String> found = new TreeSet<>();
+        for (Rule rule : RuleLoader.load(NagareConfig.defaults())) {
+            if (RuleRoutes.timersAtEveryWatermark(RuleCompiler.plan(tEnv, rule).explain())) {
+                found.add(rule.id());
+            }
+        }
+        assertThat(found).containsExactly("db_bruteforce_then_success", "db_unusual_client");
+        assertThat(timers("SELECT COUNT(*) OVER (PARTITION BY service ORDER BY event_time RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+                + " FROM logs")).isTrue();
+        assertThat(timers("SELECT * FROM logs MATCH_RECOGNIZE (PARTITION BY service ORDER BY event_time MEASURES A.level AS l"
+                + " PATTERN (A B) DEFINE A AS A.level = 'ERROR', B AS B.level = 'INFO')")).isTrue();
+        assertThat(timers("SELECT COUNT(*) OVER (PARTITION BY service ORDER BY event_time ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)"
+                + " FROM logs")).isFalse();
+        assertThat(timers("SELECT COUNT(*) OVER (PARTITION BY service ORDER BY event_time RANGE BETWEEN INTERVAL '1' MINUTE PRECEDING"
+                + " AND CURRENT ROW) FROM logs")).isFalse();
+        assertThat(timers("SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))"
+                + " GROUP BY window_start, window_end")).isFalse();
+    }
+
+    private boolean timers(String sql) {
+        return RuleRoutes.timersAtEveryWatermark(tEnv.sqlQuery(sql).explain());
+    }
+
+    /**
+     * Those rules read their route through one watermark-stepping operator per route, right
+     * behind the route's filter and chained to it; no other rule does, and with a step of 0 none.
+     */
+    @Test
+    void theJobStepsTheWatermarksOfThoseRulesOnly() {
+        Map<String, Transformation<?>> steps = transformations(Duration.ofSeconds(10), "watermark-steps-");
+        assertThat(steps).hasSize(2);
+        steps.forEach((uid, step) -> {
+            assertThat(step.getInputs()).hasSize(1);
+            assertThat(uid).isEqualTo("watermark-steps-" + step.getInputs().get(0).getUid());
+            assertThat(step.getInputs().get(0).getUid()).matches("route-logs-mysql_audit\\+postgres_audit-[0-9a-f]{8}");
+            assertThat(step.getName()).isEqualTo("watermark-steps-of-10000ms");
+        });
+        assertThat(transformations(Duration.ZERO, "watermark-steps-")).isEmpty();
+    }
+
+    /** The job's rule transformations whose uid starts with {@code prefix}, by uid. */
+    private static Map<String, Transformation<?>> transformations(Duration step, String prefix) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamTableEnvironment routedEnv = StreamTableEnvironment.create(env);
+        DataStream<RowData> logs = NagarePipeline.registerSqlEnvironment(routedEnv,
+                env.fromData(DecodeFunction.LOGS_ROWDATA_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))).uid("logs"));
+        DataStream<Row> alerts = RuleCompiler.translate(routedEnv, RuleLoader.load(NagareConfig.defaults()), logs, Duration.ofDays(1), step);
+        Map<String, Transformation<?>> found = new TreeMap<>();
+        Deque<Transformation<?>> pending = new ArrayDeque<>(List.of(alerts.getTransformation()));
+        Set<Transformation<?>> seen = new HashSet<>();
+        while (!pending.isEmpty()) {
+            Transformation<?> t = pending.pop();
+            if (seen.add(t)) {
+                if (t.getUid() != null && t.getUid().startsWith(prefix)) {
+                    found.put(t.getUid(), t);
+                }
+                pending.addAll(t.getInputs());
+            }
+        }
+        return found;
     }
 
     /** Other text columns fixed by the filter narrow the route; what is not a fixed text value does not. */
@@ -179,33 +250,18 @@ class RuleRoutesTest {
      */
     @Test
     void theJobRoutesEachSetOfTypesThroughOneFilter() {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        StreamTableEnvironment routedEnv = StreamTableEnvironment.create(env);
-        DataStream<RowData> logs = NagarePipeline.registerSqlEnvironment(routedEnv,
-                env.fromData(DecodeFunction.LOGS_ROWDATA_TYPE, new GenericRowData(DataType.getFieldCount(Schemas.LOGS))).uid("logs"));
-        DataStream<Row> alerts = RuleCompiler.translate(routedEnv, RuleLoader.load(NagareConfig.defaults()), logs, Duration.ofDays(1));
+        Map<String, Transformation<?>> byUid = transformations(NagareOptions.RULES_WATERMARK_STEP.defaultValue(), "");
+        Transformation<?> logs = byUid.get("logs");
         Map<String, List<Transformation<?>>> routes = new TreeMap<>();
-        Deque<Transformation<?>> pending = new ArrayDeque<>(List.of(alerts.getTransformation()));
-        Set<Transformation<?>> seen = new HashSet<>();
-        while (!pending.isEmpty()) {
-            Transformation<?> t = pending.pop();
-            if (seen.add(t)) {
-                if (t.getUid() != null && t.getUid().startsWith("route-logs-")) {
-                    routes.put(t.getUid(), t.getInputs());
-                }
-                pending.addAll(t.getInputs());
-            }
-        }
-        Map<String, Transformation<?>> byUid = new TreeMap<>();
-        seen.forEach(t -> {
-            if (t.getUid() != null) {
-                byUid.put(t.getUid(), t);
+        byUid.forEach((uid, t) -> {
+            if (uid.startsWith("route-logs-")) {
+                routes.put(uid, t.getInputs());
             }
         });
         // One filter per set of types, reading the logs stream.
         List<String> typeRoutes = List.of("route-logs-app", "route-logs-cloudtrail", "route-logs-lambda",
                 "route-logs-mysql_audit+postgres_audit");
-        typeRoutes.forEach(uid -> assertThat(routes.get(uid)).as(uid).containsExactly(logs.getTransformation()));
+        typeRoutes.forEach(uid -> assertThat(routes.get(uid)).as(uid).containsExactly(logs));
         // Behind them, one filter per narrower route (five CloudTrail rules, three database rules),
         // each reading only its types' filter.
         Map<String, List<String>> narrower = new TreeMap<>();

@@ -50,7 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * 50 ms) and the job keeps running, so the checkpoints that follow hold the whole state.
  *
  * <p>Not a test: {@code mvn -q -Pbench package -Dbench.main=StateBenchmark -Dbench.args="1000000 rocksdb hashmap"};
- * arguments with {@code =} are Flink settings for both runs (e.g. {@code state.backend.rocksdb.timer-service.factory=HEAP}).
+ * arguments with {@code =} are Flink settings for both runs (e.g. {@code state.backend.rocksdb.timer-service.factory=HEAP}),
+ * {@code --set KEY=VALUE} a Nagare setting (e.g. {@code --set rules.disabled=db_unusual_client}).
  * For each state backend it prints every completed checkpoint (state size, size written, duration)
  * until the state stops growing, then records the figures in docs/BENCHMARKS.md.
  */
@@ -68,9 +69,15 @@ public final class StateBenchmark {
         long events = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000;
         List<String> backends = new ArrayList<>();
         Configuration extra = new Configuration();
+        NagareConfig config = NagareConfig.defaults();
         for (int i = 1; i < args.length; i++) {
             int eq = args[i].indexOf('=');
-            if (eq > 0) {
+            if ("--set".equals(args[i]) && i + 1 < args.length) {
+                // A Nagare setting, e.g. --set rules.disabled=db_unusual_client to measure without a rule.
+                String setting = args[++i];
+                int at = setting.indexOf('=');
+                config = config.with(setting.substring(0, at), setting.substring(at + 1));
+            } else if (eq > 0) {
                 extra.setString(args[i].substring(0, eq), args[i].substring(eq + 1));
             } else {
                 backends.add(args[i]);
@@ -83,12 +90,12 @@ public final class StateBenchmark {
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20, events, events, events, events);
         for (String backend : backends) {
-            run(events, backend, extra);
+            run(events, backend, extra, config);
         }
         System.exit(0); // the generator's reader thread is not a daemon
     }
 
-    private static void run(long events, String backend, Configuration extra) throws Exception {
+    private static void run(long events, String backend, Configuration extra, NagareConfig settings) throws Exception {
         long records = (events + EVENTS_PER_RECORD - 1) / EVENTS_PER_RECORD;
         GENERATED.set(0);
         Path lake = Files.createTempDirectory("nagare-state-bench");
@@ -106,7 +113,7 @@ public final class StateBenchmark {
                 .setConfiguration(flink).setNumTaskManagers(1).setNumSlotsPerTaskManager(MiniClusters.PARALLELISM).build());
         cluster.start();
         try {
-            NagareConfig config = NagareConfig.defaults().with("lake.path", lake.toString());
+            NagareConfig config = settings.with("lake.path", lake.toString());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
             // What the job adds to the cluster's settings, as on Managed Flink: job-level RocksDB options.
             env.configure(DurableState.settings(flink, Optional.empty()));
