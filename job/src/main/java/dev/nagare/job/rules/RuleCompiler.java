@@ -1,7 +1,6 @@
 package dev.nagare.job.rules;
 
 import dev.nagare.job.config.NagareOptions;
-
 import dev.nagare.job.schema.Schemas;
 import dev.nagare.udf.functions.AlertIdFunction;
 
@@ -93,7 +92,7 @@ public final class RuleCompiler {
                 if (input == rows) {
                     alerts = translate(tEnv, rule, logs, defaultStateTtl);
                 } else {
-                    // The rule is planned over a view of only its rows (or its watermarks): the same plan, fed less.
+                    // The rule is planned over a view of only its rows, or of its rows with stepped watermarks: the same plan.
                     tEnv.dropTemporaryView(LOGS_VIEW);
                     tEnv.createTemporaryView(LOGS_VIEW, logsTable(tEnv, input));
                     try {
