@@ -13,7 +13,8 @@ import org.apache.flink.table.data.RowData;
  * when they arrive, which is exactly what the {@code metrics_1m} rollup's windows drop (Flink
  * fires a window once the watermark reaches its end minus one millisecond). A late event is still
  * written to the lake, in the partition of its own event time; windowed rules with longer windows
- * drop at most these, OVER and MATCH_RECOGNIZE rules drop events behind the watermark, so this
+ * drop at most these, OVER and MATCH_RECOGNIZE rules drop events behind the watermark (for the
+ * rules fed watermark steps, behind the last step: fewer), so this
  * count tells an operator whether {@code job.watermark.out-of-orderness} is too tight.
  *
  * <p>Metrics: {@code nagareLateEvents}, in total and per {@code log_type} ({@link JobMetrics}); the job

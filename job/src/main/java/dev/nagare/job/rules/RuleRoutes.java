@@ -102,8 +102,14 @@ public final class RuleRoutes {
      * aggregates time their rows once and are left alone.
      */
     public static boolean timersAtEveryWatermark(String explained) {
-        return optimizedPlan(explained).stream().anyMatch(line ->
-                (line.contains("OverAggregate(") && line.contains("UNBOUNDED PRECEDING")) || line.contains("Match("));
+        for (String line : optimizedPlan(explained)) {
+            // The node's own name, not text inside another node (a literal may spell "Match(").
+            String node = line.substring(3 * depth(line));
+            if (node.startsWith("Match(") || (node.startsWith("OverAggregate(") && node.contains("UNBOUNDED PRECEDING"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

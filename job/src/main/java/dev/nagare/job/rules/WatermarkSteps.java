@@ -5,6 +5,7 @@ import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.table.data.RowData;
 
 /**
@@ -25,13 +26,18 @@ import org.apache.flink.table.data.RowData;
  * count instead of being dropped as late. Results are otherwise the same: the operators still
  * process each key's rows in event-time order.
  *
- * <p>Stateless: after a restore the first watermark is sent again, which downstream ignores.
+ * <p>When the input goes idle, the watermark as it came is sent before the idle status: rows
+ * between the last step and it would otherwise wait until data came back.
+ *
+ * <p>Stateless: watermarks are not checkpointed, so after a restore every operator starts from
+ * none, this one too.
  */
 final class WatermarkSteps extends AbstractStreamOperator<RowData> implements OneInputStreamOperator<RowData, RowData> {
     private static final long serialVersionUID = 1L;
 
     private final long stepMillis;
     private transient long sent;
+    private transient long received;
 
     WatermarkSteps(long stepMillis) {
         if (stepMillis < 1) {
@@ -46,6 +52,7 @@ final class WatermarkSteps extends AbstractStreamOperator<RowData> implements On
     public void open() throws Exception {
         super.open();
         sent = Long.MIN_VALUE;
+        received = Long.MIN_VALUE;
     }
 
     @Override
@@ -55,10 +62,22 @@ final class WatermarkSteps extends AbstractStreamOperator<RowData> implements On
 
     @Override
     public void processWatermark(Watermark mark) {
-        long stepped = step(mark.getTimestamp(), stepMillis);
-        if (stepped > sent) {
-            sent = stepped;
-            output.emitWatermark(new Watermark(stepped));
+        received = Math.max(received, mark.getTimestamp());
+        send(step(mark.getTimestamp(), stepMillis));
+    }
+
+    @Override
+    public void processWatermarkStatus(WatermarkStatus status) throws Exception {
+        if (status.isIdle()) {
+            send(received);
+        }
+        super.processWatermarkStatus(status);
+    }
+
+    private void send(long watermark) {
+        if (watermark > sent) {
+            sent = watermark;
+            output.emitWatermark(new Watermark(watermark));
         }
     }
 

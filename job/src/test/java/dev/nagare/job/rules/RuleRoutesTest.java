@@ -11,6 +11,8 @@ import org.apache.flink.api.common.functions.DefaultOpenContext;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.dag.Transformation;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
+import org.apache.flink.streaming.api.transformations.OneInputTransformation;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -115,6 +117,8 @@ class RuleRoutesTest {
                 + " AND CURRENT ROW) FROM logs")).isFalse();
         assertThat(timers("SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))"
                 + " GROUP BY window_start, window_end")).isFalse();
+        // The words inside another node (a literal) are not the operator.
+        assertThat(timers("SELECT message FROM logs WHERE db_query LIKE '%Match(%' AND message <> 'UNBOUNDED PRECEDING'")).isFalse();
     }
 
     private boolean timers(String sql) {
@@ -127,15 +131,33 @@ class RuleRoutesTest {
      */
     @Test
     void theJobStepsTheWatermarksOfThoseRulesOnly() {
-        Map<String, Transformation<?>> steps = transformations(Duration.ofSeconds(10), "watermark-steps-");
+        Map<String, Transformation<?>> all = transformations(Duration.ofSeconds(10), "");
+        Map<String, Transformation<?>> steps = new TreeMap<>(all);
+        steps.keySet().removeIf(uid -> !uid.startsWith("watermark-steps-"));
         assertThat(steps).hasSize(2);
         steps.forEach((uid, step) -> {
             assertThat(step.getInputs()).hasSize(1);
-            assertThat(uid).isEqualTo("watermark-steps-" + step.getInputs().get(0).getUid());
-            assertThat(step.getInputs().get(0).getUid()).matches("route-logs-mysql_audit\\+postgres_audit-[0-9a-f]{8}");
+            Transformation<?> route = step.getInputs().get(0);
+            assertThat(uid).isEqualTo("watermark-steps-" + route.getUid());
+            assertThat(route.getUid()).matches("route-logs-mysql_audit\\+postgres_audit-[0-9a-f]{8}");
             assertThat(step.getName()).isEqualTo("watermark-steps-of-10000ms");
+            assertThat(step.getParallelism()).isEqualTo(route.getParallelism());
+            assertThat(((OneInputTransformation<?, ?>) step).getOperatorFactory().getChainingStrategy()).isEqualTo(ChainingStrategy.ALWAYS);
         });
-        assertThat(transformations(Duration.ZERO, "watermark-steps-")).isEmpty();
+        // Read by the two sequence rules' operators and nothing else.
+        Set<String> readers = new TreeSet<>();
+        all.forEach((uid, t) -> {
+            if (t.getInputs().stream().anyMatch(steps::containsValue)) {
+                readers.add(uid.replaceAll("-[0-9a-f]{8}-\\d+$", ""));
+            }
+        });
+        assertThat(readers).containsExactly("rule-db_bruteforce_then_success", "rule-db_unusual_client");
+        Map<String, Transformation<?>> unstepped = transformations(Duration.ZERO, "");
+        assertThat(unstepped.keySet()).noneMatch(uid -> uid.startsWith("watermark-steps-"));
+        // Every other uid is the same with and without steps: savepoints taken either way restore.
+        Set<String> stepped = new TreeSet<>(all.keySet());
+        stepped.removeAll(steps.keySet());
+        assertThat(stepped).isEqualTo(new TreeSet<>(unstepped.keySet()));
     }
 
     /** The job's rule transformations whose uid starts with {@code prefix}, by uid. */

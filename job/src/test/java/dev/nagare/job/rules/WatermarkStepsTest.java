@@ -2,6 +2,7 @@ package dev.nagare.job.rules;
 
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
@@ -41,6 +42,29 @@ class WatermarkStepsTest {
             // -1 falls to -10 s; 9,999 is still step 0, so nothing new; a watermark going back sends nothing.
             assertThat(out).containsExactly("row 12345", "wm -10000", "wm 0", "row 31000", "wm 10000", "wm 20000",
                     "wm " + Long.MAX_VALUE);
+        }
+    }
+
+    /** Going idle passes the watermark as it came, so rows past the last step are not held while no data comes. */
+    @Test
+    void anIdleInputPassesItsWholeWatermark() throws Exception {
+        try (OneInputStreamOperatorTestHarness<RowData, RowData> harness =
+                     new OneInputStreamOperatorTestHarness<>(new WatermarkSteps(STEP))) {
+            harness.open();
+            harness.processWatermark(new Watermark(12_345));
+            harness.processWatermarkStatus(WatermarkStatus.IDLE);
+            harness.processWatermarkStatus(WatermarkStatus.ACTIVE);
+            harness.processWatermark(new Watermark(15_000));
+            harness.processWatermark(new Watermark(20_001));
+            harness.processWatermarkStatus(WatermarkStatus.IDLE);
+
+            List<String> out = new ArrayList<>();
+            for (Object o : harness.getOutput()) {
+                out.add(o instanceof Watermark ? "wm " + ((Watermark) o).getTimestamp() : String.valueOf(o));
+            }
+            // After going active, 15,000 steps down to 10,000, below what was sent: nothing until 20,000.
+            assertThat(out).containsExactly("wm 10000", "wm 12345", "WatermarkStatus(IDLE)", "WatermarkStatus(ACTIVE)",
+                    "wm 20000", "wm 20001", "WatermarkStatus(IDLE)");
         }
     }
 

@@ -69,8 +69,9 @@ public final class RulesCli {
                         + " grows with the traffic in it, on RocksDB most; keep OVER ranges within 1 hour, or use a window"
                         + " aggregation or keyed last-seen state (db_unusual_client)"));
                 if (usesPatternOperator(alerts, logs)) {
-                    out.println("warn " + rule.id() + ": MATCH_RECOGNIZE sets a timer for every distinct timestamp of a key and"
-                            + " lists all the key's buffered rows on each; on RocksDB each listing seeks through the tombstones of"
+                    out.println("warn " + rule.id() + ": MATCH_RECOGNIZE wakes every key with rows buffered at each watermark"
+                            + " (the job sends it watermarks in steps, rules.sequence-watermark-step) and lists all the key's"
+                            + " buffered rows each time; on RocksDB each listing seeks through the tombstones of"
                             + " the rows it already processed, so its cost per event grows with the key's traffic. Feed it only"
                             + " the events the pattern needs, or use an OVER window with an aggregate"
                             + " (SUCCESS_AFTER_FAILURES, as db_bruteforce_then_success does)");

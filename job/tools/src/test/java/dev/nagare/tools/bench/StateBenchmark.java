@@ -76,6 +76,9 @@ public final class StateBenchmark {
                 // A Nagare setting, e.g. --set rules.disabled=db_unusual_client to measure without a rule.
                 String setting = args[++i];
                 int at = setting.indexOf('=');
+                if (at < 1) {
+                    throw new IllegalArgumentException("--set takes KEY=VALUE, not '" + setting + "'");
+                }
                 config = config.with(setting.substring(0, at), setting.substring(at + 1));
             } else if (eq > 0) {
                 extra.setString(args[i].substring(0, eq), args[i].substring(eq + 1));
