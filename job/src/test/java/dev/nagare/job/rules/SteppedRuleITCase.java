@@ -7,6 +7,7 @@ import dev.nagare.job.alerts.AlertOutput;
 import dev.nagare.job.config.NagareConfig;
 import dev.nagare.job.source.KinesisRecord;
 import dev.nagare.job.source.RecordSource;
+import dev.nagare.job.testing.Await;
 import dev.nagare.job.testing.HttpStub;
 import dev.nagare.job.testing.MiniClusters;
 import dev.nagare.job.testing.Records;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +43,7 @@ class SteppedRuleITCase {
     /** Records per source split: far more than the test reads, so the source never ends. */
     static final long PER_SPLIT = 1_000_000;
     static final AtomicLong GENERATED = new AtomicLong();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path work;
@@ -68,6 +71,18 @@ class SteppedRuleITCase {
         }
     }
 
+    /** The pages the webhook received from the brute-force rule so far. */
+    private static List<JsonNode> bruteForcePages(HttpStub webhook) throws Exception {
+        List<JsonNode> pages = new ArrayList<>();
+        for (HttpStub.Request request : webhook.requests()) {
+            JsonNode page = JSON.readTree(request.body);
+            if ("db_bruteforce_then_success".equals(page.get("rule_id").asText())) {
+                pages.add(page);
+            }
+        }
+        return pages;
+    }
+
     @Test
     void aSequenceRulePagesWhileTheStreamRuns() throws Exception {
         try (HttpStub webhook = new HttpStub()) {
@@ -87,19 +102,9 @@ class SteppedRuleITCase {
             NagarePipeline.from(config).source(source).outputs(AlertOutput.destinations(config, name -> null)).attachTo(env);
             GENERATED.set(0);
             JobClient job = env.executeAsync("stepped-rule-it");
-            List<JsonNode> pages = new ArrayList<>();
+            List<JsonNode> pages;
             try {
-                ObjectMapper json = new ObjectMapper();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-                while (pages.isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
-                    for (HttpStub.Request request : webhook.requests()) {
-                        JsonNode page = json.readTree(request.body);
-                        if ("db_bruteforce_then_success".equals(page.get("rule_id").asText())) {
-                            pages.add(page);
-                        }
-                    }
-                }
+                pages = Await.until(() -> bruteForcePages(webhook), found -> !found.isEmpty(), Duration.ofSeconds(90));
                 // Paged while the source was open: far from the end of input, which would flush everything.
                 assertThat(job.getJobStatus().get().isGloballyTerminalState()).isFalse();
                 assertThat(GENERATED.get()).isLessThan(PER_SPLIT);
