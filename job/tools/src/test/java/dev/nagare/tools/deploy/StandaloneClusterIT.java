@@ -190,7 +190,10 @@ class StandaloneClusterIT {
             assertThat(jobId).isNotEmpty();
             try {
                 assertThat(Lakes.awaitRows(lake, "logs", IN_ORDER + INCIDENT_LINES, Duration.ofSeconds(90))).isEqualTo(IN_ORDER + INCIDENT_LINES);
-                List<HttpStub.Request> posts = Await.until(() -> webhook.requests(), r -> !r.isEmpty(), Duration.ofSeconds(60));
+                List<HttpStub.Request> posts = Await.until(() -> webhook.requests(), r -> !r.isEmpty(), Duration.ofSeconds(120));
+                if (posts.isEmpty()) {
+                    throw new AssertionError("no webhook post within 120 s of the lake's rows; the job: " + diagnose(jobId));
+                }
                 assertThat(posts).hasSize(1);
                 assertThat(posts.get(0).path).isEqualTo("/services/T1/B1/standalone");
                 assertThat(posts.get(0).body).contains("app_error_rate");
@@ -263,6 +266,40 @@ class StandaloneClusterIT {
         JsonNode uploaded = JSON.readTree(response.body());
         assertThat(uploaded.path("status").asText()).isEqualTo("success");
         return Path.of(uploaded.path("filename").asText()).getFileName().toString();
+    }
+
+    /**
+     * What the cluster says about a job, for a failure message (CI keeps no logs): its state, the
+     * root exception, and per vertex the records in and out and the lowest input watermark, which
+     * shows where a missing alert stopped.
+     */
+    static String diagnose(String jobId) throws Exception {
+        JsonNode job = get("/jobs/" + jobId);
+        StringBuilder out = new StringBuilder(job.path("state").asText());
+        String root = get("/jobs/" + jobId + "/exceptions").path("root-exception").asText("");
+        if (!root.isEmpty()) {
+            out.append(", failed: ").append(root.lines().findFirst().orElse(""));
+        }
+        // The REST API serves metrics the JobManager fetched (every 10 s by default): the first
+        // request starts a fetch, and the answer is empty until it has come back.
+        String first = "/jobs/" + jobId + "/vertices/" + job.path("vertices").path(0).path("id").asText() + "/watermarks";
+        Await.until(() -> get(first), w -> w.size() > 0, Duration.ofSeconds(15));
+        job = get("/jobs/" + jobId);
+        for (JsonNode vertex : job.path("vertices")) {
+            long lowest = Long.MAX_VALUE;
+            for (JsonNode w : get("/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/watermarks")) {
+                lowest = Math.min(lowest, w.path("value").asLong(Long.MAX_VALUE));
+            }
+            String name = vertex.path("name").asText();
+            out.append("\n  ").append(name, 0, Math.min(60, name.length()))
+                    .append(" x").append(vertex.path("parallelism").asInt())
+                    .append(' ').append(vertex.path("status").asText())
+                    .append(" in=").append(vertex.path("metrics").path("read-records").asLong())
+                    .append(" out=").append(vertex.path("metrics").path("write-records").asLong())
+                    .append(" watermark=").append(lowest == Long.MAX_VALUE ? "unknown"
+                            : lowest == Long.MIN_VALUE ? "none yet" : Instant.ofEpochMilli(lowest).toString());
+        }
+        return out.toString();
     }
 
     static JsonNode get(String path) throws Exception {
