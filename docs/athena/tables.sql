@@ -82,6 +82,7 @@ TBLPROPERTIES (
 CREATE EXTERNAL TABLE IF NOT EXISTS nagare.metrics_1m (
   `window_start` timestamp,
   `window_end` timestamp,
+  `account` string,
   `log_type` string,
   `service` string,
   `level` string,

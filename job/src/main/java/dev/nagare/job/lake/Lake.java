@@ -59,6 +59,7 @@ public final class Lake {
             DataTypes.ROW(
                     DataTypes.FIELD("window_start", DataTypes.TIMESTAMP(3)),
                     DataTypes.FIELD("window_end", DataTypes.TIMESTAMP(3)),
+                    DataTypes.FIELD("account", DataTypes.STRING()),
                     DataTypes.FIELD("log_type", DataTypes.STRING()),
                     DataTypes.FIELD("service", DataTypes.STRING()),
                     DataTypes.FIELD("level", DataTypes.STRING()),
@@ -225,7 +226,7 @@ public final class Lake {
     /** Alerts, by the start of their window. */
     public static final LakeTable ALERTS_TABLE = new LakeTable(ALERTS, Schemas.ALERTS, List.of("dt"), "window_start",
             true, Duration.ofDays(1));
-    /** Event counts per minute, log type, service and level. */
+    /** Event counts per minute, account, log type, service and level. */
     public static final LakeTable METRICS_TABLE = new LakeTable(METRICS_1M, METRICS_ROW, List.of("dt"), "window_start",
             true, Duration.ofDays(1));
     /**

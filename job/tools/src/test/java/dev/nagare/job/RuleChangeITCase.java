@@ -174,7 +174,7 @@ class RuleChangeITCase {
                             .containsExactly("ERROR|20", "INFO|40");
                     assertThat(lake.count("SELECT sum(event_count) FROM metrics_1m WHERE " + minute))
                             .isEqualTo(firstEvents + secondEvents);
-                    assertThat(lake.count("SELECT count(*) - count(DISTINCT (log_type, service, level)) FROM metrics_1m WHERE "
+                    assertThat(lake.count("SELECT count(*) - count(DISTINCT (account, log_type, service, level)) FROM metrics_1m WHERE "
                             + minute)).isZero();
 
                     // The lake committer's state (files of the savepoint not yet committed) is restored.
