@@ -76,11 +76,7 @@ public final class LogFormats {
 
         @Override
         public void parse(String line, NormalizedEvent out) throws ParseException {
-            ObjectNode trail = AppJsonParser.readObject(line);
-            if (trail == null) {
-                throw new ParseException("CloudTrail log event is not a JSON object");
-            }
-            CLOUD_TRAIL.parse(trail, out);
+            CLOUD_TRAIL.parse(line, out);
         }
 
         @Override
