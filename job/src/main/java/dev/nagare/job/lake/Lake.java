@@ -287,8 +287,7 @@ public final class Lake {
             all = all.union(written.get(i));
         }
         all.transform("lake-commit", Types.VOID,
-                        new LakeCommitter(root(), TABLES, settings.compaction, settings.rollingFileBytes,
-                                settings.compression, settings.commitLogRetention))
+                        new LakeCommitter(root(), settings.compaction, settings.rollingFileBytes, settings.commitLogRetention))
                 .uid("lake-commit")
                 .setParallelism(1)
                 .setMaxParallelism(1);

@@ -2,7 +2,6 @@ package dev.nagare.job.lake;
 
 import dev.nagare.job.metrics.JobMetrics;
 
-import dev.nagare.job.config.LakeCompression;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.api.common.state.ListState;
@@ -60,10 +59,8 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
 
     private final String root;
-    private final Map<String, Lake.LakeTable> tables;
     private final boolean compaction;
     private final long targetBytes;
-    private final LakeCompression compression;
     private final Duration markerRetention;
 
     private transient ListState<String> stateList;
@@ -83,14 +80,10 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
     private transient boolean alignedBarriers;
     private transient boolean garbageCollected;
 
-    LakeCommitter(String root, List<Lake.LakeTable> tables, boolean compaction, long targetBytes, LakeCompression compression,
-                  Duration markerRetention) {
+    LakeCommitter(String root, boolean compaction, long targetBytes, Duration markerRetention) {
         this.root = root;
-        this.tables = new HashMap<>();
-        tables.forEach(t -> this.tables.put(t.name, t));
         this.compaction = compaction;
         this.targetBytes = targetBytes;
-        this.compression = compression;
         this.markerRetention = markerRetention;
     }
 
@@ -319,7 +312,7 @@ final class LakeCommitter extends AbstractStreamOperator<Void> implements OneInp
         }
         // Merged beside the inputs and moved in whole: a reader never sees a half-written file.
         Path merged = new Path(root + "/" + Lake.STAGING + "/.merge-" + target.getName());
-        ParquetFiles.merge(fs, inputs, merged, tables.get(bin.get(0).table).fileType(), compression);
+        ParquetFiles.merge(fs, inputs, merged);
         if (fs.exists(target)) {
             fs.delete(target, false);
         }

@@ -10,14 +10,15 @@ import org.apache.flink.core.fs.Path;
 import org.apache.flink.formats.parquet.ParquetInputFile;
 import org.apache.flink.formats.parquet.ParquetWriterFactory;
 import org.apache.flink.formats.parquet.row.ParquetRowDataBuilder;
-import org.apache.flink.formats.parquet.utils.ParquetSchemaConverter;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
+import org.apache.parquet.schema.MessageType;
 
 import java.io.IOException;
 import java.util.List;
@@ -79,13 +80,27 @@ final class ParquetFiles {
     /**
      * Writes the row groups of {@code inputs} one after another into {@code target}, as they are:
      * no row is decoded or re-encoded, so merging costs about a copy of the bytes.
+     *
+     * <p>The merged file has the schema its inputs were written with, not the job's current one:
+     * files staged by an earlier version of the job (a column since added) are committed by the
+     * new version after a restore, and Parquet cannot copy a row group into a schema with a column
+     * the group lacks (that failed every restore). Engines read such a file's missing column as
+     * null. The inputs of one merge are one checkpoint's files of one table and partition, so
+     * they share a schema; if they ever did not, the merge fails with both schemas named.
      */
-    static void merge(FileSystem fs, List<Path> inputs, Path target, RowType fileType, LakeCompression compression)
-            throws IOException {
-        Configuration conf = hadoopConf(compression);
+    static void merge(FileSystem fs, List<Path> inputs, Path target) throws IOException {
+        MessageType schema = null;
+        for (Path input : inputs) {
+            MessageType own = schema(fs, input);
+            if (schema == null) {
+                schema = own;
+            } else if (!schema.equals(own)) {
+                throw new IOException("cannot merge " + inputs.get(0) + " and " + input + " into " + target
+                        + ": they were written with different schemas (" + schema + " and " + own + ")");
+            }
+        }
         try (FSDataOutputStream out = fs.create(target, FileSystem.WriteMode.OVERWRITE)) {
-            ParquetFileWriter writer = new ParquetFileWriter(new StreamFile(out),
-                    ParquetSchemaConverter.convertToParquetMessageType("flink_schema", fileType, conf),
+            ParquetFileWriter writer = new ParquetFileWriter(new StreamFile(out), schema,
                     ParquetFileWriter.Mode.OVERWRITE, MAX_ROW_GROUP_BYTES, 0);
             writer.start();
             for (Path input : inputs) {
@@ -95,6 +110,15 @@ final class ParquetFiles {
                 }
             }
             writer.end(Map.of());
+        }
+    }
+
+    /** The schema a Parquet file was written with, from its footer. */
+    static MessageType schema(FileSystem fs, Path file) throws IOException {
+        long length = fs.getFileStatus(file).getLen();
+        try (FSDataInputStream in = fs.open(file);
+             ParquetFileReader reader = ParquetFileReader.open(new ParquetInputFile(in, length))) {
+            return reader.getFooter().getFileMetaData().getSchema();
         }
     }
 

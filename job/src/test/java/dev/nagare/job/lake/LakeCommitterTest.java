@@ -74,8 +74,7 @@ class LakeCommitterTest {
 
     private OneInputStreamOperatorTestHarness<LakeFile, Void> committer(OperatorSubtaskState restore) throws Exception {
         OneInputStreamOperatorTestHarness<LakeFile, Void> committer = new OneInputStreamOperatorTestHarness<>(
-                new LakeCommitter(lake.toUri().toString().replaceAll("/$", ""), Lake.TABLES, true, FILE_BYTES,
-                        LakeCompression.SNAPPY, Duration.ofDays(30)));
+                new LakeCommitter(lake.toUri().toString().replaceAll("/$", ""), true, FILE_BYTES, Duration.ofDays(30)));
         harnesses.add(committer);
         committer.getStreamConfig().setCheckpointingEnabled(true);
         if (restore != null) {

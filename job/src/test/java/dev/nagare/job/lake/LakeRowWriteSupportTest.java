@@ -169,7 +169,7 @@ class LakeRowWriteSupportTest {
         assertThat(statistics(lake)).isEqualTo(statistics(flink));
     }
 
-    private static void write(Path path, List<RowData> rows, BulkWriter.Factory<RowData> factory) throws Exception {
+    static void write(Path path, List<RowData> rows, BulkWriter.Factory<RowData> factory) throws Exception {
         FileSystem fs = FileSystem.getLocalFileSystem();
         try (FSDataOutputStream out = fs.create(new org.apache.flink.core.fs.Path(path.toUri()), FileSystem.WriteMode.OVERWRITE)) {
             BulkWriter<RowData> writer = factory.create(out);
@@ -188,7 +188,7 @@ class LakeRowWriteSupportTest {
         return query("SELECT * FROM read_parquet('" + file + "')");
     }
 
-    private static List<String> query(String sql) throws Exception {
+    static List<String> query(String sql) throws Exception {
         List<String> lines = new ArrayList<>();
         try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:");
              Statement s = duckdb.createStatement()) {
