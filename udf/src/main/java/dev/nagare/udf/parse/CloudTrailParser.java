@@ -1,14 +1,13 @@
 package dev.nagare.udf.parse;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
-import java.io.StringWriter;
 
 /**
  * CloudTrail events delivered through CloudWatch Logs, one event JSON per log event
@@ -16,13 +15,15 @@ import java.io.StringWriter;
  *
  * <p>Read as a stream of tokens, not as a tree: an event is 1-3 KB of JSON of which the row takes
  * about fifteen values, and a tree makes an object of every field of it. Decoding and parsing a
- * CloudTrail event allocated 9.7 KB with the tree and 6.0 KB streamed ({@code ParseBenchmark},
+ * CloudTrail event allocated 9.7 KB with the tree and 6.4 KB streamed ({@code ParseBenchmark},
  * docs/BENCHMARKS.md). Values are kept aside and written to the row only once the whole object has
  * been read, so a line cut or broken half-way fills nothing. Where a field occurs twice the last
- * one counts, as in a tree; output matched the tree-based parser on 100,000 fuzzed lines.
+ * one counts and numbers are spelled as in a tree; output matched the tree-based parser on
+ * about 100,000 fuzzed lines (docs/BENCHMARKS.md).
  */
 public final class CloudTrailParser {
-    private static final JsonFactory JSON = new ObjectMapper().getFactory();
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonFactory JSON = MAPPER.getFactory();
 
     /** True when a JSON object has the shape of a CloudTrail event. */
     public static boolean isCloudTrail(ObjectNode json) {
@@ -237,16 +238,23 @@ public final class CloudTrailParser {
             p.skipChildren();
             return null;
         }
+        // Numbers spelled as a tree spells them (1.50 as 1.5, -0 as 0), whichever path read the line.
+        if (value == JsonToken.VALUE_NUMBER_INT) {
+            return p.getNumberValue().toString();
+        }
+        if (value == JsonToken.VALUE_NUMBER_FLOAT) {
+            return Double.toString(p.getDoubleValue());
+        }
         return p.getText();
     }
 
-    /** The value at the parser as compact JSON text (a copy of its tokens). */
+    /**
+     * The value at the parser as compact JSON text. Read as a tree (the one part of the event
+     * that is): a key given twice keeps its last value, as rules reading it with JSON_VALUE see it.
+     */
     private static String json(JsonParser p) throws IOException {
-        StringWriter text = new StringWriter();
-        try (JsonGenerator g = JSON.createGenerator(text)) {
-            g.copyCurrentStructure(p);
-        }
-        return text.toString();
+        JsonNode node = MAPPER.readTree(p);
+        return node == null ? null : node.toString();
     }
 
     private static void putIfPresent(NormalizedEvent out, String key, String value) {

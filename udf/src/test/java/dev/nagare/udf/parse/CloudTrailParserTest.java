@@ -58,8 +58,11 @@ class CloudTrailParserTest {
         assertThat(e.message).isEqualTo("AssumeRole by AWSService");
         // A null requestParameters is no attribute; a scalar one is kept as JSON.
         assertThat(parse(examples().get(2)).attributes).doesNotContainKey("request_parameters");
-        assertThat(parse(event("\"requestParameters\":\"a \\\"b\\\"\",\"x\":[1.50,2e3]")).attributes)
+        assertThat(parse(event("\"requestParameters\":\"a \\\"b\\\"\"")).attributes)
                 .containsEntry("request_parameters", "\"a \\\"b\\\"\"");
+        // A key given twice keeps its last value, as a rule's JSON_VALUE reads it; numbers as a tree writes them.
+        assertThat(parse(event("\"requestParameters\":{\"cidrIp\":\"0.0.0.0/0\",\"cidrIp\":\"10.0.0.0/8\",\"port\":1.50}")).attributes)
+                .containsEntry("request_parameters", "{\"cidrIp\":\"10.0.0.0/8\",\"port\":1.5}");
     }
 
     @Test
@@ -78,6 +81,19 @@ class CloudTrailParserTest {
             parser.parse((ObjectNode) JSON.readTree(line), fromTree);
             assertThat(describe(fromTree)).isEqualTo(describe(fromText));
         }
+    }
+
+    @Test
+    void numbersReadAsTextAreSpelledAsATreeSpellsThem() throws Exception {
+        String line = event("\"errorCode\":1.50,\"requestID\":-0,\"eventID\":1e3,\"awsRegion\":123456789012345678901234567890");
+        NormalizedEvent fromText = parse(line);
+        assertThat(fromText.awsErrorCode).isEqualTo("1.5");
+        assertThat(fromText.requestId).isEqualTo("0");
+        assertThat(fromText.eventId).isEqualTo("1000.0");
+        assertThat(fromText.region).isEqualTo("123456789012345678901234567890");
+        NormalizedEvent fromTree = new NormalizedEvent();
+        parser.parse((ObjectNode) JSON.readTree(line), fromTree);
+        assertThat(describe(fromTree)).isEqualTo(describe(fromText));
     }
 
     @Test
