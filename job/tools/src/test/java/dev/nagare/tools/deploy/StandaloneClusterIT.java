@@ -274,14 +274,37 @@ class StandaloneClusterIT {
     /**
      * What the cluster says about a job, for a failure message (CI keeps no logs): its state, the
      * root exception, and per vertex the records in and out and the lowest input watermark, which
-     * shows where a missing alert stopped.
+     * shows where a missing alert stopped; then what the TaskManager and JobManager logged as
+     * warnings and errors (a healthy run logs none but delegation-token notices).
      */
     static String diagnose(String jobId) {
+        String job;
         try {
-            return describe(jobId);
+            job = describe(jobId);
         } catch (Exception e) {
-            return "(no diagnosis: " + e + ")"; // never hides the failure it was asked to explain
+            job = "(no diagnosis: " + e + ")"; // never hides the failure it was asked to explain
         }
+        return job + "\n  warnings and errors the cluster logged:" + problems("taskmanager.log") + problems("jobmanager.log");
+    }
+
+    /** A log's WARN and ERROR lines, each with the line after it (an exception's message), at most 40. */
+    private static String problems(String log) {
+        StringBuilder out = new StringBuilder();
+        try {
+            List<String> lines = Files.readAllLines(work.resolve("log").resolve(log));
+            int kept = 0;
+            for (int i = 0; i < lines.size() && kept < 40; i++) {
+                if (lines.get(i).matches("\\S+ (WARN|ERROR) .*") && !lines.get(i).contains("DelegationToken")) {
+                    for (int j = i; j <= Math.min(i + 1, lines.size() - 1); j++, kept++) {
+                        String line = lines.get(j);
+                        out.append("\n    ").append(log).append(": ").append(line, 0, Math.min(300, line.length()));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            out.append("\n    ").append(log).append(": unreadable (").append(e).append(')');
+        }
+        return out.toString();
     }
 
     private static String describe(String jobId) throws Exception {
