@@ -53,31 +53,29 @@ public final class CloudTrailParser {
             throw new ParseException("CloudTrail log event is not a JSON object");
         }
         Event e = new Event();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            JsonToken value = p.nextToken();
+        fields(p, JsonToken.START_OBJECT, (name, value) -> {
             switch (name) {
-                case "eventVersion": e.hasVersion = true; p.skipChildren(); break;
-                case "eventSource": e.hasSource = true; e.eventSource = scalar(p, value); break;
-                case "eventName": e.hasName = true; e.eventName = scalar(p, value); break;
-                case "eventTime": e.eventTime = scalar(p, value); break;
-                case "eventID": e.eventId = scalar(p, value); break;
-                case "awsRegion": e.region = scalar(p, value); break;
-                case "sourceIPAddress": e.sourceIp = scalar(p, value); break;
-                case "errorCode": e.errorCode = scalar(p, value); break;
-                case "errorMessage": e.errorMessage = scalar(p, value); break;
-                case "requestID": e.requestId = scalar(p, value); break;
-                case "recipientAccountId": e.recipient = scalar(p, value); break;
-                case "userAgent": e.userAgent = scalar(p, value); break;
-                case "eventType": e.eventType = scalar(p, value); break;
-                case "readOnly": e.readOnly = scalar(p, value); break;
-                case "userIdentity": e.identity = identity(p, value); break;
-                case "additionalEventData": e.mfaUsed = field(p, value, "MFAUsed"); break;
-                case "responseElements": e.consoleLogin = field(p, value, "ConsoleLogin"); break;
-                case "requestParameters": e.requestParameters = value == JsonToken.VALUE_NULL ? null : json(p); break;
-                default: p.skipChildren();
+                case "eventVersion": e.hasVersion = true; return false;
+                case "eventSource": e.hasSource = true; e.eventSource = scalar(p, value); return true;
+                case "eventName": e.hasName = true; e.eventName = scalar(p, value); return true;
+                case "eventTime": e.eventTime = scalar(p, value); return true;
+                case "eventID": e.eventId = scalar(p, value); return true;
+                case "awsRegion": e.region = scalar(p, value); return true;
+                case "sourceIPAddress": e.sourceIp = scalar(p, value); return true;
+                case "errorCode": e.errorCode = scalar(p, value); return true;
+                case "errorMessage": e.errorMessage = scalar(p, value); return true;
+                case "requestID": e.requestId = scalar(p, value); return true;
+                case "recipientAccountId": e.recipient = scalar(p, value); return true;
+                case "userAgent": e.userAgent = scalar(p, value); return true;
+                case "eventType": e.eventType = scalar(p, value); return true;
+                case "readOnly": e.readOnly = scalar(p, value); return true;
+                case "userIdentity": e.identity = identity(p, value); return true;
+                case "additionalEventData": e.mfaUsed = field(p, value, "MFAUsed"); return true;
+                case "responseElements": e.consoleLogin = field(p, value, "ConsoleLogin"); return true;
+                case "requestParameters": e.requestParameters = value == JsonToken.VALUE_NULL ? null : json(p); return true;
+                default: return false;
             }
-        }
+        });
         if (!(e.hasVersion && e.hasSource && e.hasName)) {
             throw new ParseException("CloudTrail event lacks eventVersion, eventSource or eventName");
         }
@@ -172,22 +170,16 @@ public final class CloudTrailParser {
 
     private static Identity identity(JsonParser p, JsonToken value) throws IOException {
         Identity identity = new Identity();
-        if (value != JsonToken.START_OBJECT) {
-            p.skipChildren();
-            return identity;
-        }
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            JsonToken v = p.nextToken();
+        fields(p, value, (name, v) -> {
             switch (name) {
-                case "type": identity.type = scalar(p, v); break;
-                case "arn": identity.arn = scalar(p, v); break;
-                case "userName": identity.userName = scalar(p, v); break;
-                case "accessKeyId": identity.accessKeyId = scalar(p, v); break;
-                case "sessionContext": sessionContext(p, v, identity); break;
-                default: p.skipChildren();
+                case "type": identity.type = scalar(p, v); return true;
+                case "arn": identity.arn = scalar(p, v); return true;
+                case "userName": identity.userName = scalar(p, v); return true;
+                case "accessKeyId": identity.accessKeyId = scalar(p, v); return true;
+                case "sessionContext": sessionContext(p, v, identity); return true;
+                default: return false;
             }
-        }
+        });
         return identity;
     }
 
@@ -195,6 +187,39 @@ public final class CloudTrailParser {
     private static void sessionContext(JsonParser p, JsonToken value, Identity identity) throws IOException {
         identity.issuerArn = null;
         identity.mfaAuthenticated = null;
+        fields(p, value, (name, v) -> {
+            switch (name) {
+                case "sessionIssuer": identity.issuerArn = field(p, v, "arn"); return true;
+                case "attributes": identity.mfaAuthenticated = field(p, v, "mfaAuthenticated"); return true;
+                default: return false;
+            }
+        });
+    }
+
+    /** The scalar {@code field} of the object that starts at {@code value}; null if there is none or it is not an object. */
+    private static String field(JsonParser p, JsonToken value, String field) throws IOException {
+        String[] found = {null};
+        fields(p, value, (name, v) -> {
+            if (!field.equals(name)) {
+                return false;
+            }
+            found[0] = scalar(p, v);
+            return true;
+        });
+        return found[0];
+    }
+
+    /** Reads one field's value, the parser at its first token; false leaves the value to be skipped. */
+    @FunctionalInterface
+    private interface FieldReader {
+        boolean read(String name, JsonToken value) throws IOException;
+    }
+
+    /**
+     * The fields of the object that starts at {@code value}, each to {@code reader}; a value that
+     * is not an object (a string, an array where an object belongs) is skipped whole.
+     */
+    private static void fields(JsonParser p, JsonToken value, FieldReader reader) throws IOException {
         if (value != JsonToken.START_OBJECT) {
             p.skipChildren();
             return;
@@ -202,31 +227,10 @@ public final class CloudTrailParser {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
-            switch (name) {
-                case "sessionIssuer": identity.issuerArn = field(p, v, "arn"); break;
-                case "attributes": identity.mfaAuthenticated = field(p, v, "mfaAuthenticated"); break;
-                default: p.skipChildren();
-            }
-        }
-    }
-
-    /** The scalar {@code field} of the object that starts at {@code value}; null if there is none or it is not an object. */
-    private static String field(JsonParser p, JsonToken value, String field) throws IOException {
-        String found = null;
-        if (value != JsonToken.START_OBJECT) {
-            p.skipChildren();
-            return null;
-        }
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            JsonToken v = p.nextToken();
-            if (field.equals(name)) {
-                found = scalar(p, v);
-            } else {
+            if (!reader.read(name, v)) {
                 p.skipChildren();
             }
         }
-        return found;
     }
 
     /** A scalar value as text; null for null, objects and arrays (which are skipped). */
