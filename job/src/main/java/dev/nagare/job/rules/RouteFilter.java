@@ -20,7 +20,16 @@ final class RouteFilter extends RichFilterFunction<RowData> {
 
     private final Map<String, Set<String>> route;
     private transient int[] columns;
-    private transient Set<StringData>[] values;
+    /** A column's values as an array when they are few, compared one by one; else null and {@link #sets} holds them. */
+    private transient StringData[][] values;
+    private transient Set<StringData>[] sets;
+
+    /**
+     * Up to this many values are compared one by one rather than looked up: every event passes
+     * every route's filter, and hashing the row's text for a set of one to three log types cost
+     * more than comparing it (a comparison stops at the first difference, usually the length).
+     */
+    static final int LINEAR_VALUES = 8;
 
     /** @param route the values each text column must hold (a null value never does) */
     RouteFilter(Map<String, Set<String>> route) {
@@ -38,13 +47,16 @@ final class RouteFilter extends RichFilterFunction<RowData> {
         // Compared as UTF-8 bytes, as the rows hold them: no string is decoded per event.
         List<String> names = DataType.getFieldNames(Schemas.LOGS);
         columns = new int[route.size()];
-        values = new Set[route.size()];
+        values = new StringData[route.size()][];
+        sets = new Set[route.size()];
         int i = 0;
         for (Map.Entry<String, Set<String>> column : route.entrySet()) {
             columns[i] = names.indexOf(column.getKey());
-            values[i] = new HashSet<>();
-            for (String value : column.getValue()) {
-                values[i].add(StringData.fromString(value));
+            StringData[] texts = column.getValue().stream().sorted().map(StringData::fromString).toArray(StringData[]::new);
+            if (texts.length <= LINEAR_VALUES) {
+                values[i] = texts;
+            } else {
+                sets[i] = new HashSet<>(List.of(texts));
             }
             i++;
         }
@@ -53,10 +65,23 @@ final class RouteFilter extends RichFilterFunction<RowData> {
     @Override
     public boolean filter(RowData row) {
         for (int i = 0; i < columns.length; i++) {
-            if (row.isNullAt(columns[i]) || !values[i].contains(row.getString(columns[i]))) {
+            if (row.isNullAt(columns[i])) {
+                return false;
+            }
+            StringData text = row.getString(columns[i]);
+            if (values[i] == null ? !sets[i].contains(text) : !isOneOf(text, values[i])) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean isOneOf(StringData text, StringData[] values) {
+        for (StringData value : values) {
+            if (value.equals(text)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -3,15 +3,15 @@ package dev.nagare.job.schema;
 import dev.nagare.udf.parse.LogColumns;
 import dev.nagare.udf.parse.NormalizedEvent;
 
+import org.apache.flink.core.memory.MemorySegment;
+import org.apache.flink.core.memory.MemorySegmentFactory;
 import org.apache.flink.table.api.DataTypes;
-import org.apache.flink.table.data.ArrayData;
-import org.apache.flink.table.data.GenericArrayData;
-import org.apache.flink.table.data.MapData;
 import org.apache.flink.table.data.RowData;
-import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.data.binary.BinaryArrayData;
 import org.apache.flink.table.data.binary.BinaryMapData;
 import org.apache.flink.table.data.binary.BinaryRowData;
+import org.apache.flink.table.data.binary.BinarySegmentUtils;
 import org.apache.flink.table.data.writer.BinaryRowWriter;
 import org.apache.flink.table.data.writer.BinaryWriter;
 import org.apache.flink.table.runtime.typeutils.MapDataSerializer;
@@ -188,61 +188,84 @@ public final class Schemas {
     /** Each thread's scratch for one event's values between sizing the row and writing it. */
     private static final ThreadLocal<Object[]> VALUES = ThreadLocal.withInitial(() -> new Object[LOG_COLUMNS.length]);
 
-    /** Writes maps into binary form; it reuses its own buffers, so one per thread. */
+    /** Passes a binary map to the row writer as it is (the serializer builds nothing here). */
     private static final ThreadLocal<MapDataSerializer> MAPS = ThreadLocal.withInitial(
             () -> new MapDataSerializer(new VarCharType(VarCharType.MAX_LENGTH), new VarCharType(VarCharType.MAX_LENGTH)));
 
     /**
      * A copy of the event's map in the planner's binary form (the parser may reuse the map); NULL
-     * when empty. Made from two arrays in the parser's order, not a {@code GenericMapData}, whose
-     * hash map hashed every key's bytes only for the map to be listed once (17% of the decode and
-     * parse samples in a profile).
+     * when empty. Written by hand into one array of the map's exact size: {@code MapDataSerializer}
+     * needed a {@code StringData} per key and value, encoded each into a thread's scratch buffer
+     * and copied it out, and copied both arrays once more into the map (11% of the decode and
+     * parse samples in a profile). The layout is {@code BinaryMapData}'s, which
+     * {@code LogColumnsTest} checks byte for byte against the serializer:
+     * the key array's size in bytes (4 bytes), then the key array and the value array, each a
+     * {@code BinaryArrayData}: the element count (4 bytes), a null bit per element rounded up to
+     * 4-byte words, an 8-byte slot per element (rounded up to a word), then the strings longer
+     * than 7 bytes, each padded to a word; a string of up to 7 bytes is kept in its slot.
      */
-    private static BinaryMapData stringMap(Map<?, ?> map) {
-        if (map.isEmpty()) {
+    static BinaryMapData stringMap(Map<?, ?> map) {
+        int n = map.size();
+        if (n == 0) {
             return null;
         }
-        StringData[] keys = new StringData[map.size()];
-        StringData[] values = new StringData[keys.length];
+        byte[][] keys = new byte[n][];
+        byte[][] values = new byte[n][];
+        int keyBytes = 0;
+        int valueBytes = 0;
         int i = 0;
         for (Map.Entry<?, ?> entry : map.entrySet()) {
-            keys[i] = StringData.fromString((String) entry.getKey());
-            values[i++] = entry.getValue() == null ? null : StringData.fromString((String) entry.getValue());
+            keys[i] = ((String) entry.getKey()).getBytes(StandardCharsets.UTF_8);
+            keyBytes += variableSize(keys[i].length);
+            if (entry.getValue() != null) {
+                values[i] = ((String) entry.getValue()).getBytes(StandardCharsets.UTF_8);
+                valueBytes += variableSize(values[i].length);
+            }
+            i++;
         }
-        // The serializer's result is a new map of its own bytes: it outlives the serializer's buffers.
-        BinaryMapData binary = MAPS.get().toBinaryMap(new ArrayMapData(new GenericArrayData(keys), new GenericArrayData(values)));
-        if (binary.getSizeInBytes() > MAX_KEPT_MAP_BUFFER) {
-            MAPS.remove(); // its buffers grew to this map: one huge event must not pin them to the thread
-        }
+        int fixed = roundToWord(BinaryArrayData.calculateHeaderInBytes(n) + 8 * n);
+        int keySize = fixed + keyBytes;
+        int size = 4 + keySize + fixed + valueBytes;
+        MemorySegment segment = MemorySegmentFactory.wrap(new byte[size]);
+        segment.putInt(0, keySize);
+        writeStrings(segment, 4, fixed, keys);
+        writeStrings(segment, 4 + keySize, fixed, values);
+        BinaryMapData binary = new BinaryMapData();
+        binary.pointTo(segment, 0, size);
         return binary;
     }
 
-    private static final int MAX_KEPT_MAP_BUFFER = 64 * 1024;
-
-    /** A map as its key and value arrays, as the serializer reads it; the keys are distinct (they come from a {@code Map}). */
-    private static final class ArrayMapData implements MapData {
-        private final ArrayData keys;
-        private final ArrayData values;
-
-        ArrayMapData(ArrayData keys, ArrayData values) {
-            this.keys = keys;
-            this.values = values;
+    /** One {@code BinaryArrayData} of strings (a null element is null) at {@code base}, its slots ending at {@code base + fixed}. */
+    private static void writeStrings(MemorySegment segment, int base, int fixed, byte[][] strings) {
+        segment.putInt(base, strings.length);
+        int slots = base + BinaryArrayData.calculateHeaderInBytes(strings.length);
+        int cursor = fixed; // offsets in a slot count from the array's start
+        for (int i = 0; i < strings.length; i++) {
+            byte[] bytes = strings[i];
+            int slot = slots + 8 * i;
+            if (bytes == null) {
+                BinarySegmentUtils.bitSet(segment, base + 4, i);
+            } else if (bytes.length <= 7) {
+                segment.putLong(slot, inline(bytes));
+            } else {
+                segment.put(base + cursor, bytes, 0, bytes.length); // the padding is zero: a new array
+                segment.putLong(slot, ((long) cursor << 32) | bytes.length);
+                cursor += variableSize(bytes.length);
+            }
         }
+    }
 
-        @Override
-        public int size() {
-            return keys.size();
+    /** A string of up to 7 bytes as its slot holds it: the bytes, and the length with the top bit set in the last byte. */
+    private static long inline(byte[] bytes) {
+        long value = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            value |= (bytes[i] & 0xFFL) << (8 * (BinaryRowData.LITTLE_ENDIAN ? i : 6 - i));
         }
+        return ((bytes.length | 0x80L) << 56) | value;
+    }
 
-        @Override
-        public ArrayData keyArray() {
-            return keys;
-        }
-
-        @Override
-        public ArrayData valueArray() {
-            return values;
-        }
+    private static int roundToWord(int bytes) {
+        return (bytes + 7) & ~7;
     }
 
     /** The Flink type of a {@code logs} column type. */

@@ -323,4 +323,25 @@ class RuleRoutesTest {
         assertThatThrownBy(() -> new RouteFilter(Map.of("db_retcode", Set.of("0"))))
                 .hasMessage("not a text column of logs: db_retcode");
     }
+
+    /** Few values are compared one by one and many are looked up; both keep exactly their values. */
+    @Test
+    void theFilterKeepsItsValuesWhetherFewOrMany() throws Exception {
+        for (int count : new int[] {1, RouteFilter.LINEAR_VALUES, RouteFilter.LINEAR_VALUES + 1, 40}) {
+            Set<String> names = new java.util.TreeSet<>();
+            for (int i = 0; i < count; i++) {
+                names.add("Event" + i + "é".repeat(i % 3));
+            }
+            RouteFilter filter = new RouteFilter(Map.of("aws_event_name", names));
+            filter.open(DefaultOpenContext.INSTANCE);
+            for (int i = 0; i < count + 3; i++) {
+                for (String name : new String[] {"Event" + i + "é".repeat(i % 3), "Event" + i + "x", "event" + i}) {
+                    NormalizedEvent e = new NormalizedEvent();
+                    e.awsEventName = name;
+                    assertThat(filter.filter(Schemas.logRowData(e))).as("%d values, %s", count, name).isEqualTo(names.contains(name));
+                }
+            }
+            assertThat(filter.filter(Schemas.logRowData(new NormalizedEvent()))).isFalse();
+        }
+    }
 }
