@@ -196,4 +196,33 @@ class RedactorTest {
         assertThat(Redactor.redact("ALTER USER u IDENTIFIED BY 'new' REPLACE 'old' RETAIN CURRENT PASSWORD"))
                 .isEqualTo("ALTER USER u IDENTIFIED BY ***** REPLACE ***** RETAIN CURRENT PASSWORD");
     }
+
+    /**
+     * Keywords are found in any case, and a keyword cut by the end of the text neither matches nor
+     * fails (the scan looks at a keyword's second and third letters before comparing it whole).
+     */
+    @Test
+    void keywordsAreFoundInAnyCaseAndCutOnesAreNot() {
+        assertThat(Redactor.redact("alter user u iDeNtIfIeD bY 'x'")).isEqualTo("alter user u iDeNtIfIeD bY *****");
+        assertThat(Redactor.redact("Authorization: BEARER abc.def")).isEqualTo("Authorization: BEARER *****");
+        assertThat(Redactor.redact("set PassWord = 'x'")).isEqualTo("set PassWord = *****");
+        for (String cut : List.of("p", "pa", "pas", "passwor", "i", "id", "identifie", "b", "be", "bea", "beare", "x PA", "IDENTIFIE")) {
+            assertThat(Redactor.redact(cut)).isEqualTo(cut);
+        }
+    }
+
+    /**
+     * A name is secret when a key word is a run of its words, whatever separates or cases them; a
+     * key word shorter than three letters (which the quick check of names cannot use) still works.
+     */
+    @Test
+    void secretNamesAreFoundAcrossSeparatorsAndShortKeysWork() {
+        assertThat(Redactor.redact("db.Pass-Word=hunter2 ok")).isEqualTo("db.Pass-Word=***** ok");
+        assertThat(Redactor.redact("X-API-KEY: abc ok")).isEqualTo("X-API-KEY: ***** ok");
+        assertThat(Redactor.redact("at 12:34:56 status=ok passwordless=true")).isEqualTo("at 12:34:56 status=ok passwordless=true");
+        Redactor shortKey = new Redactor(List.of("pw"), List.of());
+        assertThat(shortKey.mask("user_pw=hunter2 ok")).isEqualTo("user_pw=***** ok");
+        assertThat(shortKey.mask("PW: hunter2")).isEqualTo("PW: *****");
+        assertThat(shortKey.mask("password=hunter2")).isEqualTo("password=hunter2");
+    }
 }
