@@ -52,7 +52,7 @@ final class RouteFilter extends RichFilterFunction<RowData> {
         int i = 0;
         for (Map.Entry<String, Set<String>> column : route.entrySet()) {
             columns[i] = names.indexOf(column.getKey());
-            StringData[] texts = column.getValue().stream().sorted().map(StringData::fromString).toArray(StringData[]::new);
+            StringData[] texts = column.getValue().stream().map(StringData::fromString).toArray(StringData[]::new);
             if (texts.length <= LINEAR_VALUES) {
                 values[i] = texts;
             } else {

@@ -167,7 +167,7 @@ public final class Schemas {
                     writer.writeBinary(i, (byte[]) value);
                 } else {
                     // Flink's own dispatch by type; the map is binary already and written as it is.
-                    BinaryWriter.write(writer, i, value, COLUMN_TYPES[i], MAPS.get());
+                    BinaryWriter.write(writer, i, value, COLUMN_TYPES[i], MAPS);
                 }
             }
             writer.complete();
@@ -188,9 +188,12 @@ public final class Schemas {
     /** Each thread's scratch for one event's values between sizing the row and writing it. */
     private static final ThreadLocal<Object[]> VALUES = ThreadLocal.withInitial(() -> new Object[LOG_COLUMNS.length]);
 
-    /** Passes a binary map to the row writer as it is (the serializer builds nothing here). */
-    private static final ThreadLocal<MapDataSerializer> MAPS = ThreadLocal.withInitial(
-            () -> new MapDataSerializer(new VarCharType(VarCharType.MAX_LENGTH), new VarCharType(VarCharType.MAX_LENGTH)));
+    /**
+     * Hands the binary map to the row writer as it is: given a {@code BinaryMapData} the serializer
+     * touches none of its buffers, so one serves every thread (it would not for any other map).
+     */
+    private static final MapDataSerializer MAPS =
+            new MapDataSerializer(new VarCharType(VarCharType.MAX_LENGTH), new VarCharType(VarCharType.MAX_LENGTH));
 
     /**
      * A copy of the event's map in the planner's binary form (the parser may reuse the map); NULL
@@ -201,8 +204,9 @@ public final class Schemas {
      * {@code LogColumnsTest} checks byte for byte against the serializer:
      * the key array's size in bytes (4 bytes), then the key array and the value array, each a
      * {@code BinaryArrayData}: the element count (4 bytes), a null bit per element rounded up to
-     * 4-byte words, an 8-byte slot per element (rounded up to a word), then the strings longer
-     * than 7 bytes, each padded to a word; a string of up to 7 bytes is kept in its slot.
+     * 4-byte words and an 8-byte slot per element (these together padded to a whole word), then
+     * the strings longer than 7 bytes, each padded to a word; a string of up to 7 bytes is kept in
+     * its slot. A null key or value (no parser makes one) is a null element, as before.
      */
     static BinaryMapData stringMap(Map<?, ?> map) {
         int n = map.size();
@@ -215,8 +219,10 @@ public final class Schemas {
         int valueBytes = 0;
         int i = 0;
         for (Map.Entry<?, ?> entry : map.entrySet()) {
-            keys[i] = ((String) entry.getKey()).getBytes(StandardCharsets.UTF_8);
-            keyBytes += variableSize(keys[i].length);
+            if (entry.getKey() != null) {
+                keys[i] = ((String) entry.getKey()).getBytes(StandardCharsets.UTF_8);
+                keyBytes += variableSize(keys[i].length);
+            }
             if (entry.getValue() != null) {
                 values[i] = ((String) entry.getValue()).getBytes(StandardCharsets.UTF_8);
                 valueBytes += variableSize(values[i].length);
@@ -255,7 +261,7 @@ public final class Schemas {
         }
     }
 
-    /** A string of up to 7 bytes as its slot holds it: the bytes, and the length with the top bit set in the last byte. */
+    /** A string of up to 7 bytes as its slot holds it: the bytes, and the length with the top bit set in the long's top byte. */
     private static long inline(byte[] bytes) {
         long value = 0;
         for (int i = 0; i < bytes.length; i++) {

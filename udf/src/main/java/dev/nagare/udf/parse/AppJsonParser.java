@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -57,11 +59,11 @@ public final class AppJsonParser {
     }
 
     private static Name[] names(String... names) {
-        return java.util.Arrays.stream(names).map(Name::new).toArray(Name[]::new);
+        return Arrays.stream(names).map(Name::new).toArray(Name[]::new);
     }
 
     private static Set<String> notAttributes() {
-        Set<String> names = new java.util.HashSet<>(CONSUMED);
+        Set<String> names = new HashSet<>(CONSUMED);
         for (Name[] group : new Name[][] {TIME_FIELDS, LEVEL_FIELDS, SERVICE_FIELDS, TRACE_FIELDS, REQUEST_FIELDS}) {
             for (Name name : group) {
                 names.add(name.flat);

@@ -64,7 +64,10 @@ public final class Redactor implements Serializable {
 
     /** Normalised secret key words (lower case, no separators). */
     private final String[] secretKeys;
-    /** {@link #keyStarts(String[])} of {@link #secretKeys}. */
+    /**
+     * {@link #keyStarts(String[])} of {@link #secretKeys}; null turns the quick check of names off
+     * (also in a copy serialized before the field existed, which then judges every name in full).
+     */
     private final BitSet keyStarts;
     private final List<Pattern> extraPatterns;
 
@@ -373,7 +376,7 @@ public final class Redactor implements Serializable {
         return true;
     }
 
-    private static final int SQL = 1;
+    static final int SQL = 1;
     private static final int KEY_BLOCK = 2;
     private static final int TOKEN = 4;
     private static final int URL = 8;
