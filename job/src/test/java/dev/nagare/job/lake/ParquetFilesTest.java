@@ -69,6 +69,34 @@ class ParquetFilesTest {
                 .hasMessageContaining("old.parquet").hasMessageContaining("current.parquet").hasMessageContaining("different schemas");
     }
 
+    /**
+     * Columns whose values are nearly all different (ids, event times) are written without a
+     * dictionary and repeating ones (levels, ingest times shared by a record's events) with one,
+     * as DuckDB reads the file's metadata. Three events share each millisecond, as a busy stream's
+     * do: with all times different Parquet drops the dictionary by itself, with these it keeps it
+     * unless told not to.
+     */
+    @Test
+    void nearlyUniqueColumnsHaveNoDictionary() throws Exception {
+        RowType type = RowType.of(
+                new LogicalType[] {new TimestampType(3), new TimestampType(3), VarCharType.STRING_TYPE, VarCharType.STRING_TYPE},
+                new String[] {"event_time", "ingest_time", "level", "event_id"});
+        List<RowData> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            rows.add(GenericRowData.of(TimestampData.fromEpochMillis(1_717_200_000_000L + i / 3 * 7L),
+                    TimestampData.fromEpochMillis(1_717_200_000_000L + i / 50 * 1000L), StringData.fromString(i % 9 == 0 ? "ERROR" : "INFO"),
+                    StringData.fromString("3827361683918362618" + i)));
+        }
+        Path file = dir.resolve("logs.parquet");
+        LakeRowWriteSupportTest.write(file, rows, ParquetFiles.writerFactory(type, LakeCompression.SNAPPY, 64L << 20));
+
+        assertThat(LakeRowWriteSupportTest.query("SELECT path_in_schema, dictionary_page_offset IS NOT NULL, encodings LIKE '%DICTIONARY%'"
+                + " FROM parquet_metadata('" + file + "') ORDER BY column_id"))
+                .containsExactly("event_time|false|false", "ingest_time|true|true", "level|true|true", "event_id|false|false");
+        assertThat(LakeRowWriteSupportTest.query("SELECT count(DISTINCT event_time), count(*) FROM read_parquet('" + file + "')"))
+                .containsExactly("1667|5000");
+    }
+
     private static BulkWriter.Factory<RowData> oldWriter() {
         return ParquetFiles.writerFactory(METRICS_BEFORE_ACCOUNT, LakeCompression.SNAPPY, 64L << 20);
     }
