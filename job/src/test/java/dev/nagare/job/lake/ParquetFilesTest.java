@@ -72,9 +72,9 @@ class ParquetFilesTest {
     /**
      * Columns whose values are nearly all different (ids, event times) are written without a
      * dictionary and repeating ones (levels, ingest times shared by a record's events) with one,
-     * as DuckDB reads the file's metadata. Three events share each millisecond, as a busy stream's
-     * do: with all times different Parquet drops the dictionary by itself, with these it keeps it
-     * unless told not to.
+     * as DuckDB reads the file's metadata. Three events share each millisecond (and, here, each
+     * id), as a busy stream's do: with all values different Parquet drops a dictionary by itself,
+     * with these it keeps it unless told not to.
      */
     @Test
     void nearlyUniqueColumnsHaveNoDictionary() throws Exception {
@@ -85,7 +85,7 @@ class ParquetFilesTest {
         for (int i = 0; i < 5_000; i++) {
             rows.add(GenericRowData.of(TimestampData.fromEpochMillis(1_717_200_000_000L + i / 3 * 7L),
                     TimestampData.fromEpochMillis(1_717_200_000_000L + i / 50 * 1000L), StringData.fromString(i % 9 == 0 ? "ERROR" : "INFO"),
-                    StringData.fromString("3827361683918362618" + i)));
+                    StringData.fromString("3827361683918362618" + i / 3)));
         }
         Path file = dir.resolve("logs.parquet");
         LakeRowWriteSupportTest.write(file, rows, ParquetFiles.writerFactory(type, LakeCompression.SNAPPY, 64L << 20));
