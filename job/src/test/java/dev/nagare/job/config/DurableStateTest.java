@@ -3,8 +3,20 @@ package dev.nagare.job.config;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.contrib.streaming.state.PredefinedOptions;
+import org.apache.flink.contrib.streaming.state.RocksDBConfigurableOptions;
+import org.apache.flink.contrib.streaming.state.RocksDBResourceContainer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.CompressionType;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.TableProperties;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,6 +50,7 @@ class DurableStateTest {
         cluster.set(StateBackendOptions.STATE_BACKEND, "hashmap");
         cluster.setString("state.backend.rocksdb.writebuffer.size", "32mb");
         cluster.setString("state.backend.rocksdb.use-bloom-filter", "false");
+        cluster.setString("state.backend.rocksdb.compression.per.level", "SNAPPY_COMPRESSION");
         assertThat(DurableState.settings(cluster, Optional.empty()).toMap()).isEmpty();
     }
 
@@ -51,7 +64,43 @@ class DurableStateTest {
         managed.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         assertThat(DurableState.settings(managed, Optional.empty()).toMap())
                 .containsOnly(java.util.Map.entry("state.backend.rocksdb.writebuffer.size", "4 mb"),
-                        java.util.Map.entry("state.backend.rocksdb.use-bloom-filter", "true"));
+                        java.util.Map.entry("state.backend.rocksdb.use-bloom-filter", "true"),
+                        java.util.Map.entry("state.backend.rocksdb.compression.per.level", "[LZ4_COMPRESSION]"));
+    }
+
+    /**
+     * The settings as a cluster receives them (strings), read by Flink's RocksDB backend, open a
+     * real RocksDB whose files are LZ4-compressed: the option's name and value are Flink's, and
+     * the native library in the job's Flink version has LZ4 (one without it fails every job on
+     * RocksDB at its first state access).
+     */
+    @Test
+    void rocksDbWritesLz4CompressedFiles(@TempDir Path dir) throws Exception {
+        Configuration managed = new Configuration();
+        managed.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "s3://managed/checkpoints");
+        managed.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        Configuration submitted = Configuration.fromMap(DurableState.settings(managed, Optional.empty()).toMap());
+        assertThat(submitted.get(RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL)).containsExactly(CompressionType.LZ4_COMPRESSION);
+
+        RocksDB.loadLibrary();
+        try (RocksDBResourceContainer resources = new RocksDBResourceContainer(submitted, PredefinedOptions.DEFAULT, null, null,
+                     dir.resolve("log").toFile(), false);
+             Options options = new Options(resources.getDbOptions(), resources.getColumnOptions()).setCreateIfMissing(true);
+             RocksDB db = RocksDB.open(options, dir.resolve("db").toString());
+             FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            assertThat(options.compressionPerLevel()).containsOnly(CompressionType.LZ4_COMPRESSION);
+            byte[] value = "the same rule row, again and again ".repeat(20).getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 1_000; i++) {
+                db.put(("key-" + i).getBytes(StandardCharsets.UTF_8), value);
+            }
+            db.flush(flush);
+            Map<String, TableProperties> tables = db.getPropertiesOfAllTables();
+            assertThat(tables).isNotEmpty();
+            assertThat(tables.values()).allSatisfy(table -> {
+                assertThat(table.getCompressionName()).isEqualTo("LZ4");
+                assertThat(table.getDataSize()).isLessThan(table.getRawValueSize() / 4);
+            });
+        }
     }
 
     @Test
