@@ -21,8 +21,9 @@ import java.util.Optional;
  */
 public final class DurableState {
     /**
-     * RocksDB's memtable size, {@code RocksDBConfigurableOptions.WRITE_BUFFER_SIZE} (declared
-     * here: that class is in the RocksDB backend jar, which the job does not compile against).
+     * RocksDB's memtable size, {@code RocksDBConfigurableOptions.WRITE_BUFFER_SIZE} (declared by
+     * key here: the RocksDB backend is a provided dependency, in every Flink distribution, and the
+     * job's configuration code stays clear of its classes, as the job also runs on heap state).
      */
     static final ConfigOption<MemorySize> ROCKSDB_WRITE_BUFFER_SIZE =
             ConfigOptions.key("state.backend.rocksdb.writebuffer.size").memoryType().noDefaultValue();
@@ -60,7 +61,7 @@ public final class DurableState {
      * which is why compression stays on (the rules' rows compress, and every incremental
      * checkpoint uploads the new files). docs/BENCHMARKS.md has the runs.
      */
-    static final List<String> COMPRESSION = List.of("LZ4_COMPRESSION");
+    static final String COMPRESSION = "LZ4_COMPRESSION";
 
     private DurableState() {}
 
@@ -91,8 +92,8 @@ public final class DurableState {
 
     /**
      * The RocksDB settings the job needs that the Flink configuration does not set itself: small
-     * write buffers, bloom filters and LZ4 compression. Applied also where the platform chose RocksDB (Managed Flink
-     * always does); harmless on heap state.
+     * write buffers, bloom filters and LZ4 compression. Applied also where the platform chose
+     * RocksDB (Managed Flink always does); harmless on heap state.
      */
     public static Configuration rocksDbTuning(ReadableConfig flink) {
         Configuration settings = new Configuration();
@@ -103,7 +104,11 @@ public final class DurableState {
             settings.set(ROCKSDB_USE_BLOOM_FILTER, true);
         }
         if (flink.getOptional(ROCKSDB_COMPRESSION_PER_LEVEL).isEmpty()) {
-            settings.set(ROCKSDB_COMPRESSION_PER_LEVEL, COMPRESSION);
+            // As text, the form every reader parses: Flink's own option is a list of RocksDB's
+            // enum and hands a stored list back as it is, so a list of strings copied into a
+            // configuration as an object would reach RocksDB as strings; and a list written out
+            // as YAML ("[LZ4_COMPRESSION]") is not a name to a reader of the legacy format.
+            settings.setString(ROCKSDB_COMPRESSION_PER_LEVEL.key(), COMPRESSION);
         }
         return settings;
     }
