@@ -59,9 +59,7 @@ class DurableStateTest {
         // Managed Flink: storage and RocksDB are the platform's; the job's many column families
         // still need write buffers small enough to share a slot's managed memory, the dedup's
         // lookups of new ids bloom filters, and its flushes and compactions a cheaper compression.
-        Configuration managed = new Configuration();
-        managed.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "s3://managed/checkpoints");
-        managed.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        Configuration managed = platformChoseRocksDb();
         assertThat(DurableState.settings(managed, Optional.empty()).toMap())
                 .containsOnly(java.util.Map.entry("state.backend.rocksdb.writebuffer.size", "4 mb"),
                         java.util.Map.entry("state.backend.rocksdb.use-bloom-filter", "true"),
@@ -76,9 +74,7 @@ class DurableStateTest {
      */
     @Test
     void rocksDbWritesLz4CompressedFiles(@TempDir Path dir) throws Exception {
-        Configuration managed = new Configuration();
-        managed.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "s3://managed/checkpoints");
-        managed.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        Configuration managed = platformChoseRocksDb();
         Configuration settings = DurableState.settings(managed, Optional.empty());
         // Read as they are: the benchmarks and the local run add them to a MiniCluster's configuration.
         assertThat(settings.get(RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL)).containsExactly(CompressionType.LZ4_COMPRESSION);
@@ -104,6 +100,14 @@ class DurableStateTest {
                 assertThat(table.getDataSize()).isLessThan(table.getRawValueSize() / 4);
             });
         }
+    }
+
+    /** Managed Flink's configuration: the platform names checkpoint storage and RocksDB, nothing of RocksDB's tuning. */
+    private static Configuration platformChoseRocksDb() {
+        Configuration managed = new Configuration();
+        managed.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "s3://managed/checkpoints");
+        managed.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        return managed;
     }
 
     @Test
