@@ -64,6 +64,14 @@ final class ParquetFiles {
      *     the default 128 MB, a smaller {@code lake.rolling.file-size} never took effect)
      */
     static BulkWriter.Factory<RowData> writerFactory(RowType fileType, LakeCompression compression, long fileBytes) {
+        return writerFactory(fileType, compression, fileBytes, true);
+    }
+
+    /**
+     * @param repeatAware whether text dictionaries skip the lookup of a value equal to the
+     *     previous one ({@link RepeatAwareDictionaries}); false only to compare with Parquet's own writers
+     */
+    static BulkWriter.Factory<RowData> writerFactory(RowType fileType, LakeCompression compression, long fileBytes, boolean repeatAware) {
         Configuration conf = hadoopConf(compression);
         CompressionCodecName codec = CompressionCodecName.fromConf(compression.name());
         long rowGroupBytes = Math.min(fileBytes, MAX_ROW_GROUP_BYTES);
@@ -76,6 +84,9 @@ final class ParquetFiles {
                 if (WITHOUT_DICTIONARY.contains(column)) {
                     builder = builder.withDictionaryEncoding(column, false);
                 }
+            }
+            if (repeatAware) {
+                RepeatAwareDictionaries.install(builder);
             }
             return builder.build();
         });
