@@ -68,8 +68,8 @@ final class ParquetFiles {
     }
 
     /**
-     * @param repeatAware whether text dictionaries skip the lookup of a value equal to the
-     *     previous one ({@link RepeatAwareDictionaries}); false only to compare with Parquet's own writers
+     * @param repeatAware whether text dictionaries find recent values in a small cache before
+     *     their lookup ({@link RepeatAwareDictionaries}); false only to compare with Parquet's own writers
      */
     static BulkWriter.Factory<RowData> writerFactory(RowType fileType, LakeCompression compression, long fileBytes, boolean repeatAware) {
         Configuration conf = hadoopConf(compression);

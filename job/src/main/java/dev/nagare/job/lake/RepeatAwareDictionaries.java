@@ -20,6 +20,8 @@ import java.lang.invoke.VarHandle;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Parquet's writers with one change: a text column's dictionary encoder remembers the ids of the
@@ -32,20 +34,28 @@ import java.util.Arrays;
  * after another, and levels and attribute names come from small sets. Parquet looks each value
  * up in its dictionary's hash map: a hash over every byte and a byte-by-byte comparison with the
  * entry it finds, both in loops the JIT does not vectorize. In a profile of the benchmark that
- * lookup was a fifth of the lake writer's samples ({@code Binary.equals} 14%, {@code
- * Binary.hashCode} 5%), for about 21 values per event. With the cache, 86% of those values are
+ * lookup was a fifth of the lake writer's samples (the map's {@code getInt} 19.6%, with {@code
+ * Binary.equals} and {@code Binary.hashCode} in it), for about 21 values per event. With the cache, 86% of those values are
  * found in it and cost one comparison of the bytes, which {@link Arrays#equals(byte[], int, int,
  * byte[], int, int)} does with vector instructions.
  *
  * <p>Only the first (V1) page format's text dictionaries are replaced, the format the lake
  * writes; everything else is Parquet's own writer. Parquet's builder has no public setting for
  * the writer factory, so {@link #install} sets it on the builder's encoding settings by
- * reflection. If a later Parquet moves that field, the lake logs a warning and writes with
- * Parquet's writers: the files are the same either way, only slower.
+ * reflection, and only under the Parquet release whose encoder it repeats ({@link
+ * #PARQUET_VERSION}); under another, or if the field moved, the lake writes with Parquet's
+ * writers: the files are the same either way, only slower.
  */
 final class RepeatAwareDictionaries implements ValuesWriterFactory {
     private static final Logger LOG = LoggerFactory.getLogger(RepeatAwareDictionaries.class);
+    /**
+     * The Parquet release whose dictionary encoder {@link RepeatAwareBinaryDictionary#lookup}
+     * repeats. Under any other the lake uses Parquet's writers: a later release could change
+     * what its encoder does while keeping the builder's field.
+     */
+    static final String PARQUET_VERSION = "1.13.";
     private static final Field ENCODING_SETTINGS = encodingSettings();
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
 
     private final DefaultValuesWriterFactory parquet = new DefaultValuesWriterFactory();
     private ParquetProperties properties;
@@ -63,7 +73,9 @@ final class RepeatAwareDictionaries implements ValuesWriterFactory {
             ((ParquetProperties.Builder) ENCODING_SETTINGS.get(builder)).withValuesWriterFactory(new RepeatAwareDictionaries());
             return true;
         } catch (IllegalAccessException | RuntimeException e) {
-            LOG.warn("Parquet's writers are used without the repeated-value shortcut: {}", e.toString());
+            if (!WARNED.getAndSet(true)) {
+                LOG.warn("Parquet's writers are used without the repeated-value shortcut: {}", e.toString());
+            }
             return false;
         }
     }
@@ -75,13 +87,20 @@ final class RepeatAwareDictionaries implements ValuesWriterFactory {
 
     private static Field encodingSettings() {
         try {
+            // Read at run time: the constant would be compiled in from the Parquet built against.
+            String version = String.valueOf(Class.forName("org.apache.parquet.Version").getField("VERSION_NUMBER").get(null));
+            if (!version.startsWith(PARQUET_VERSION)) {
+                LOG.info("Parquet's writers are used without the repeated-value shortcut (made for Parquet {}x, this is {})",
+                        PARQUET_VERSION, version);
+                return null;
+            }
             Field field = ParquetWriter.Builder.class.getDeclaredField("encodingPropsBuilder");
             if (field.getType() != ParquetProperties.Builder.class) {
                 throw new NoSuchFieldException("encodingPropsBuilder is a " + field.getType().getName());
             }
             field.setAccessible(true);
             return field;
-        } catch (NoSuchFieldException | RuntimeException e) {
+        } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.warn("Parquet's writers are used without the repeated-value shortcut (this Parquet's builder differs: {})",
                     e.toString());
             return null;
@@ -130,13 +149,20 @@ final class RepeatAwareDictionaries implements ValuesWriterFactory {
         static final int SLOTS = 16;
 
         /** Per slot: a copy of the value's bytes, its length (-1: empty) and its id in the dictionary. */
+        /** Encoders made and values found in their caches, over the process (for tests and profiling). */
+        static final AtomicLong CREATED = new AtomicLong();
+        static final AtomicLong FOUND = new AtomicLong();
+
         private final byte[][] values = new byte[SLOTS][];
         private final int[] lengths = new int[SLOTS];
         private final int[] ids = new int[SLOTS];
+        /** Values found in the cache, added to {@link #FOUND} on close (no shared write per value). */
+        private long found;
 
         RepeatAwareBinaryDictionary(int maxDictionaryByteSize, org.apache.parquet.bytes.ByteBufferAllocator allocator) {
             super(maxDictionaryByteSize, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, allocator);
             Arrays.fill(lengths, -1);
+            CREATED.incrementAndGet();
         }
 
         @Override
@@ -165,6 +191,7 @@ final class RepeatAwareDictionaries implements ValuesWriterFactory {
             int slot = length == 0 ? 0 : (length * 31 + array[offset] * 7 + array[offset + length - 1]) & (SLOTS - 1);
             if (lengths[slot] == length && Arrays.equals(values[slot], 0, length, array, offset, offset + length)) {
                 encodedValues.add(ids[slot]);
+                found++;
                 return;
             }
             int id = lookup(value);
@@ -194,6 +221,13 @@ final class RepeatAwareDictionaries implements ValuesWriterFactory {
         protected void clearDictionaryContent() {
             super.clearDictionaryContent();
             Arrays.fill(lengths, -1);
+        }
+
+        @Override
+        public void close() {
+            super.close();
+            FOUND.addAndGet(found);
+            found = 0;
         }
     }
 

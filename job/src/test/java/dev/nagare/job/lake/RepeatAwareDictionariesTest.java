@@ -48,9 +48,9 @@ class RepeatAwareDictionariesTest {
     /**
      * Rows shaped like the lake's input: records of up to 50 events sharing account, log group,
      * stream and service; levels and attribute keys from small sets; messages that repeat, change
-     * by one byte at the same length, exceed what is remembered (512 bytes) or are empty; enough
+     * by one byte at the same length, exceed what is remembered (256 bytes) or are empty; enough
      * distinct messages in a row that their dictionary passes its 1 MB and falls back to plain; in
-     * row groups of 256 KB, so that dictionaries are cleared and rebuilt many times, and in one.
+     * row groups of 256 KB, so that every column starts a new dictionary many times, and in one.
      */
     @Test
     void writesTheBytesParquetWrites() throws Exception {
@@ -72,8 +72,15 @@ class RepeatAwareDictionariesTest {
     /** The encodings of each of the message column's chunks. */
     private List<String> assertSameBytes(List<RowData> rows, long fileBytes) throws Exception {
         RowType logs = (RowType) Schemas.LOGS.getLogicalType();
+        long created = RepeatAwareDictionaries.RepeatAwareBinaryDictionary.CREATED.get();
         Path parquet = write("parquet.parquet", rows, ParquetFiles.writerFactory(logs, LakeCompression.SNAPPY, fileBytes, false));
+        assertThat(RepeatAwareDictionaries.RepeatAwareBinaryDictionary.CREATED.get()).isEqualTo(created);
+        long found = RepeatAwareDictionaries.RepeatAwareBinaryDictionary.FOUND.get();
         Path lake = write("lake.parquet", rows, ParquetFiles.writerFactory(logs, LakeCompression.SNAPPY, fileBytes, true));
+        // The lake's writer did use the cache (else this compared Parquet with itself): account,
+        // group and stream alone repeat in most rows.
+        assertThat(RepeatAwareDictionaries.RepeatAwareBinaryDictionary.CREATED.get()).isGreaterThan(created);
+        assertThat(RepeatAwareDictionaries.RepeatAwareBinaryDictionary.FOUND.get() - found).isGreaterThan(3L * rows.size());
         Path lakeReused = write("reused.parquet", throughOneBuffer(rows), ParquetFiles.writerFactory(logs, LakeCompression.SNAPPY, fileBytes, true));
 
         assertThat(Files.size(parquet)).isGreaterThan(1L << 20);
@@ -120,21 +127,47 @@ class RepeatAwareDictionariesTest {
                     Arrays.fill(buffer, (byte) 'Z');
                 }
                 assertThat(ours.getBytes().toByteArray()).isEqualTo(parquet.getBytes().toByteArray());
-                assertThat(ours.getBufferedSize()).isEqualTo(parquet.getBufferedSize());
+                // The dictionary's size as Parquet counts it, and so when it falls back.
+                assertThat(ours.getAllocatedSize()).isEqualTo(parquet.getAllocatedSize());
+                assertThat(ours.getDictionarySize()).isEqualTo(parquet.getDictionarySize());
                 assertThat(ours.shouldFallBack()).isEqualTo(parquet.shouldFallBack());
                 ours.reset();
                 parquet.reset();
             }
             assertThat(bytes(ours.toDictPageAndClose())).isEqualTo(bytes(parquet.toDictPageAndClose()));
-            // A new row group: "b", written last, gets id 0 now.
+            // A new dictionary: "b", written last, gets id 1 now, after "c" (a stale id would differ).
             ours.resetDictionary();
             parquet.resetDictionary();
-            ours.writeBytes(Binary.fromString("b"));
-            parquet.writeBytes(Binary.fromString("b"));
+            for (String value : new String[] {"c", "b", "b", "c"}) {
+                ours.writeBytes(Binary.fromString(value));
+                parquet.writeBytes(Binary.fromString(value));
+            }
             assertThat(ours.getBytes().toByteArray()).isEqualTo(parquet.getBytes().toByteArray());
+            assertThat(ours.getDictionarySize()).isEqualTo(2);
             ours.reset();
             parquet.reset();
         }
+    }
+
+    /** Repeats count nothing towards the dictionary's size: both say to fall back at the same value. */
+    @Test
+    void fallsBackWhereParquetDoes() throws Exception {
+        DictionaryValuesWriter.PlainBinaryDictionaryValuesWriter parquet = new DictionaryValuesWriter.PlainBinaryDictionaryValuesWriter(
+                100, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, new HeapByteBufferAllocator());
+        RepeatAwareDictionaries.RepeatAwareBinaryDictionary ours =
+                new RepeatAwareDictionaries.RepeatAwareBinaryDictionary(100, new HeapByteBufferAllocator());
+        int i = 0;
+        while (!parquet.shouldFallBack()) {
+            assertThat(i).isLessThan(100);
+            for (String value : new String[] {"value " + i, "value " + i, "level", "value " + i}) {
+                parquet.writeBytes(Binary.fromString(value));
+                ours.writeBytes(Binary.fromString(value));
+                assertThat(ours.shouldFallBack()).isEqualTo(parquet.shouldFallBack());
+                assertThat(ours.getAllocatedSize()).isEqualTo(parquet.getAllocatedSize());
+            }
+            i++;
+        }
+        assertThat(ours.getBytes().toByteArray()).isEqualTo(parquet.getBytes().toByteArray());
     }
 
     /** Installed on the lake's builder, it replaces the text dictionaries and nothing else. */
