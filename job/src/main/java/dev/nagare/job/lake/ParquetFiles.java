@@ -64,14 +64,6 @@ final class ParquetFiles {
      *     the default 128 MB, a smaller {@code lake.rolling.file-size} never took effect)
      */
     static BulkWriter.Factory<RowData> writerFactory(RowType fileType, LakeCompression compression, long fileBytes) {
-        return writerFactory(fileType, compression, fileBytes, true);
-    }
-
-    /**
-     * @param repeatAware whether text dictionaries find recent values in a small cache before
-     *     their lookup ({@link RepeatAwareDictionaries}); false only to compare with Parquet's own writers
-     */
-    static BulkWriter.Factory<RowData> writerFactory(RowType fileType, LakeCompression compression, long fileBytes, boolean repeatAware) {
         Configuration conf = hadoopConf(compression);
         CompressionCodecName codec = CompressionCodecName.fromConf(compression.name());
         long rowGroupBytes = Math.min(fileBytes, MAX_ROW_GROUP_BYTES);
@@ -84,9 +76,6 @@ final class ParquetFiles {
                 if (WITHOUT_DICTIONARY.contains(column)) {
                     builder = builder.withDictionaryEncoding(column, false);
                 }
-            }
-            if (repeatAware) {
-                RepeatAwareDictionaries.install(builder);
             }
             return builder.build();
         });
